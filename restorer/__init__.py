@@ -1,0 +1,37 @@
+"""restorer: put back the original wording of synonym-spun English text.
+
+>>> import restorer
+>>> restorer.restore_text("Nothing here was spun.")
+'Nothing here was spun.'
+
+``import restorer`` is cheap: spaCy, wordfreq and the tables load on first use.
+"""
+
+from __future__ import annotations
+
+from restorer.config import RestorerConfig
+from restorer.core import Restorer, restore_and_explain, restore_text
+from restorer.edits import Edit, RestoredText, Source, apply_edits
+from restorer.errors import ExitCode, InputError, RestorerError, TableFormatError
+from restorer.table import PhraseTable, Row, load_table
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "Edit",
+    "ExitCode",
+    "InputError",
+    "PhraseTable",
+    "Restorer",
+    "RestoredText",
+    "RestorerConfig",
+    "RestorerError",
+    "Row",
+    "Source",
+    "TableFormatError",
+    "__version__",
+    "apply_edits",
+    "load_table",
+    "restore_and_explain",
+    "restore_text",
+]

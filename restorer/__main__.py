@@ -1,0 +1,5 @@
+"""``python -m restorer``: the same as the ``restorer`` command."""
+
+from restorer.cli import main
+
+main()

@@ -1,0 +1,81 @@
+"""Decoding: choose jointly over the candidate lattice.
+
+The best restoration of a segment is the set of non-overlapping spans (each with one candidate)
+whose gains sum highest; every other token is kept. Keeping is worth zero and wins ties, so a
+replacement needs a positive gain above ``min_margin``. A Viterbi pass over token positions
+finds the optimum, so ``undercover agent company -> spy agency`` competes fairly with the
+separate ``undercover agent -> spy`` and ``company -> agency`` rows.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import NamedTuple
+
+from restorer.candidates import Candidate, Slot
+from restorer.score import Score
+
+__all__ = ["Choice", "decode"]
+
+
+class Choice(NamedTuple):
+    """A slot, the candidate chosen for it, its score and its gain (score plus channel)."""
+
+    slot: Slot
+    candidate: Candidate
+    score: Score
+    gain: float
+
+
+def decode(
+    n_tokens: int,
+    slots: Sequence[Slot],
+    scores: Sequence[Sequence[Score]],
+    channel: float,
+    min_margin: float = 0.0,
+) -> list[Choice]:
+    """Return the best non-overlapping choices, in text order.
+
+    Args:
+        n_tokens: number of tokens in the segment.
+        slots: the lattice, from :func:`~restorer.candidates.build_lattice`.
+        scores: one score per candidate per slot, from a scorer.
+        channel: the channel term for the segment's spin rate.
+        min_margin: a choice must gain more than this over keeping the text.
+    """
+    by_start: dict[int, list[Choice]] = {}
+    for slot, slot_scores in zip(slots, scores, strict=True):
+        ranked = sorted(
+            (
+                Choice(slot, cand, sc, sc.base + channel)
+                for cand, sc in zip(slot.candidates, slot_scores, strict=True)
+            ),
+            key=lambda c: (-c.gain, c.candidate.text),
+        )
+        if ranked and ranked[0].gain > min_margin:
+            by_start.setdefault(slot.start, []).append(ranked[0])
+    if not by_start:
+        return []
+    best = [0.0] + [float("-inf")] * n_tokens
+    back: list[Choice | None] = [None] * (n_tokens + 1)
+    for i in range(n_tokens):
+        if best[i] > best[i + 1] or (best[i] == best[i + 1] and back[i + 1] is not None):
+            best[i + 1] = best[i]
+            back[i + 1] = None
+        for choice in by_start.get(i, ()):
+            end = choice.slot.end
+            total = best[i] + choice.gain
+            if total > best[end]:
+                best[end] = total
+                back[end] = choice
+    chosen: list[Choice] = []
+    pos = n_tokens
+    while pos > 0:
+        choice = back[pos]
+        if choice is None:
+            pos -= 1
+        else:
+            chosen.append(choice)
+            pos = choice.slot.start
+    chosen.reverse()
+    return chosen

@@ -1,0 +1,111 @@
+"""Lossless tokenization and bounded segmentation.
+
+Tokens come from spaCy's blank English tokenizer, created on first use (``import restorer`` does
+not import spaCy). Each :class:`Token` keeps its text, the whitespace after it and its character
+offset, so ``"".join(t.text + t.ws for t in tokens)`` gives the input back exactly.
+
+Segmentation cuts a text (or a stream of text) into pieces of bounded size at paragraph breaks,
+falling back to line breaks, then whitespace, then a hard cut, so no input ever has to sit in
+memory whole and no regex ever sees an unbounded string.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from collections.abc import Iterable, Iterator
+from typing import TYPE_CHECKING, NamedTuple
+
+if TYPE_CHECKING:
+    from spacy.tokenizer import Tokenizer
+
+__all__ = ["Token", "iter_segments", "split_segments", "tokenize"]
+
+
+class Token(NamedTuple):
+    """One token: its text, the whitespace that follows it, and its offset in the segment."""
+
+    text: str
+    ws: str
+    start: int
+    #: True for URLs, e-mail addresses and similar tokens that must never be rewritten.
+    protected: bool = False
+
+    @property
+    def end(self) -> int:
+        """Offset just past the token's text."""
+        return self.start + len(self.text)
+
+
+@functools.cache
+def _tokenizer() -> Tokenizer:
+    import spacy  # noqa: PLC0415 - lazy: spaCy costs ~1 s to import
+
+    return spacy.blank("en").tokenizer
+
+
+def tokenize(text: str) -> list[Token]:
+    """Split ``text`` into tokens without losing a character.
+
+    >>> [t.text for t in tokenize("The Related Press mentioned it.")]
+    ['The', 'Related', 'Press', 'mentioned', 'it', '.']
+    >>> "".join(t.text + t.ws for t in tokenize("  two  spaces\\n"))
+    '  two  spaces\\n'
+    """
+    doc = _tokenizer()(text)
+    return [
+        Token(t.text, t.whitespace_, t.idx, bool(t.like_url or t.like_email or "@" in t.text))
+        for t in doc
+    ]
+
+
+# Preferred cut points, best first: a blank line, a line break, any whitespace.
+_CUTS = (re.compile(r"\n[ \t]*\n"), re.compile(r"\n"), re.compile(r"\s"))
+
+
+def _cut_point(window: str) -> int:
+    """Return where to end a segment that must fit in ``window``."""
+    limit = len(window)
+    for pattern in _CUTS:
+        last = None
+        for last in pattern.finditer(window):  # noqa: B007 - we want the last match
+            pass
+        if last is not None and last.end() > limit // 4:
+            return last.end()
+    return limit
+
+
+def split_segments(text: str, max_chars: int) -> Iterator[tuple[int, str]]:
+    """Yield ``(offset, segment)`` pieces of ``text``, each at most ``max_chars`` long.
+
+    Joining the segments gives ``text`` back.
+
+    >>> list(split_segments("aaa bbb", 1000))
+    [(0, 'aaa bbb')]
+    >>> [seg for _, seg in split_segments("one two\n\nthree four", 12)]
+    ['one two\n\n', 'three four']
+    """
+    yield from iter_segments([text], max_chars)
+
+
+def iter_segments(chunks: Iterable[str], max_chars: int) -> Iterator[tuple[int, str]]:
+    """Yield ``(offset, segment)`` pieces from a stream of text chunks of any size.
+
+    Memory stays bounded by about ``max_chars`` plus one chunk, whatever the total size, and a
+    huge chunk is walked through by index rather than copied once per segment.
+    """
+    buf = ""
+    offset = 0
+    for chunk in chunks:
+        if not chunk:
+            continue
+        buf = buf + chunk if buf else chunk
+        pos = 0
+        while len(buf) - pos > max_chars:
+            cut = _cut_point(buf[pos : pos + max_chars])
+            yield offset, buf[pos : pos + cut]
+            offset += cut
+            pos += cut
+        buf = buf[pos:]
+    if buf:
+        yield offset, buf
