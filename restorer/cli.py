@@ -37,7 +37,7 @@ app = typer.Typer(
 )
 
 
-class _Terminated(Exception):
+class _TerminatedError(Exception):
     """SIGTERM, turned into an exception so clean-up code runs."""
 
 
@@ -55,7 +55,7 @@ def _guarded(func: Callable[P, None]) -> Callable[P, None]:
             func(*args, **kwargs)
         except RestorerError as exc:
             _fail(str(exc), ExitCode.INPUT_ERROR)
-        except (KeyboardInterrupt, _Terminated):
+        except (KeyboardInterrupt, _TerminatedError):
             _fail("interrupted", ExitCode.INTERRUPTED)
 
     return wrapper
@@ -155,9 +155,7 @@ def fix(
             _fail("use either --in-place or --output, not both", ExitCode.USAGE)
         output = input
     elif input is not None and output is not None and _same_file(input, output):
-        _fail(
-            f"refusing to overwrite the input {input}; use --in-place for that", ExitCode.USAGE
-        )
+        _fail(f"refusing to overwrite the input {input}; use --in-place for that", ExitCode.USAGE)
     restorer = _restorer(model, table)
     name = display_name(input)
     stream = sys.stdin.buffer if input is None or str(input) == "-" else input.open("rb")
@@ -216,7 +214,7 @@ def batch(
     table: TableOption = None,
 ) -> None:
     """Restore the text field of every record of a JSONL file, keeping order and other fields."""
-    from restorer.batch import run_batch  # noqa: PLC0415 - only this command needs it
+    from restorer.batch import run_batch
 
     _check_input_path(input)
     if str(output) != "-" and _same_file(input, output):
@@ -246,7 +244,7 @@ def table_check(
     paths: Annotated[list[Path], typer.Argument(help="Table files (restorer TSV).")],
 ) -> None:
     """Check table files: format, provenance, identity rows, rows that undo each other."""
-    from restorer.table import PhraseTable, lint  # noqa: PLC0415
+    from restorer.table import PhraseTable, lint
 
     problems = 0
     for path in paths:
@@ -261,7 +259,7 @@ def table_check(
 
 
 def _on_sigterm(signum: int, frame: object) -> NoReturn:
-    raise _Terminated
+    raise _TerminatedError
 
 
 def main() -> None:
@@ -269,7 +267,7 @@ def main() -> None:
     signal.signal(signal.SIGTERM, _on_sigterm)
     try:
         app()
-    except (KeyboardInterrupt, _Terminated):
+    except (KeyboardInterrupt, _TerminatedError):
         typer.echo("restorer: interrupted", err=True)
         sys.exit(int(ExitCode.INTERRUPTED))
     except BrokenPipeError:

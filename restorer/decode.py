@@ -71,11 +71,11 @@ def decode(
     chosen: list[Choice] = []
     pos = n_tokens
     while pos > 0:
-        choice = back[pos]
-        if choice is None:
+        step = back[pos]
+        if step is None:
             pos -= 1
         else:
-            chosen.append(choice)
-            pos = choice.slot.start
+            chosen.append(step)
+            pos = step.slot.start
     chosen.reverse()
     return chosen

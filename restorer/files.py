@@ -106,8 +106,8 @@ class AtomicWriter:
         self.file.close()
         with contextlib.suppress(OSError):
             if self.target.exists():
-                os.chmod(self._tmp, self.target.stat().st_mode & 0o7777)
-        os.replace(self._tmp, self.target)
+                self._tmp.chmod(self.target.stat().st_mode & 0o7777)
+        self._tmp.replace(self.target)
         self._done = True
 
     def discard(self) -> None:

@@ -45,7 +45,7 @@ def analyses(word: str) -> tuple[Analysis, ...]:
     >>> analyses("zzqx")
     ()
     """
-    import lemminflect  # noqa: PLC0415 - lazy: loads dictionaries
+    import lemminflect
 
     out: list[Analysis] = []
     for upos, found in lemminflect.getAllLemmas(word).items():
@@ -70,7 +70,7 @@ def lemmas(word: str) -> frozenset[str]:
 
 
 def _inflect_word(word: str, upos: str, tag: str) -> str | None:
-    import lemminflect  # noqa: PLC0415
+    import lemminflect
 
     lower = word.lower()
     base = lemminflect.getAllLemmas(lower).get(upos)
@@ -98,7 +98,7 @@ def inflect_phrase(phrase: str, upos: str, tag: str) -> str | None:
     >>> inflect_phrase("figure out", "VERB", "VBG")
     'figuring out'
     """
-    import lemminflect  # noqa: PLC0415
+    import lemminflect
 
     words = phrase.split(" ")
     order = range(len(words)) if upos == "VERB" else range(len(words) - 1, -1, -1)

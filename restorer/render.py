@@ -9,7 +9,27 @@ from __future__ import annotations
 __all__ = ["article_for", "match_case"]
 
 # Words kept lower case when a title-cased name is restored (``Department of Education``).
-_SMALL_WORDS = frozenset("a an and as at but by for from in into of on or the to with".split())
+_SMALL_WORDS = frozenset(
+    [
+        "a",
+        "an",
+        "and",
+        "as",
+        "at",
+        "but",
+        "by",
+        "for",
+        "from",
+        "in",
+        "into",
+        "of",
+        "on",
+        "or",
+        "the",
+        "to",
+        "with",
+    ]
+)
 
 # Spellings where the first letter does not give the sound: ``an hour``, ``a university``.
 _AN_PREFIXES = ("hour", "honest", "honor", "honour", "heir", "herb")

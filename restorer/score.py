@@ -85,7 +85,7 @@ def channel(rho: float) -> float:
 
 @functools.lru_cache(maxsize=131_072)
 def _zipf(word: str) -> float:
-    import wordfreq  # noqa: PLC0415 - lazy: loads a frequency list
+    import wordfreq
 
     return max(float(wordfreq.zipf_frequency(word, "en")), _ZIPF_FLOOR)
 

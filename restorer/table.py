@@ -291,13 +291,12 @@ def lint(table: PhraseTable) -> list[str]:
             )
         seen.setdefault(key, row)
         pairs.update((row.spun.lower(), c.lower()) for c in row.canonicals)
-    for row in table.rows:
-        for c in row.canonicals:
-            if (c.lower(), row.spun.lower()) in pairs and c.lower() != row.spun.lower():
-                problems.append(
-                    f"{row.table}:{row.line}: {row.spun!r} -> {c!r} is undone by a row {c!r} -> "
-                    f"{row.spun!r}"
-                )
+    problems.extend(
+        f"{row.table}:{row.line}: {row.spun!r} -> {c!r} is undone by a row {c!r} -> {row.spun!r}"
+        for row in table.rows
+        for c in row.canonicals
+        if (c.lower(), row.spun.lower()) in pairs and c.lower() != row.spun.lower()
+    )
     return problems
 
 

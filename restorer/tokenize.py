@@ -39,7 +39,7 @@ class Token(NamedTuple):
 
 @functools.cache
 def _tokenizer() -> Tokenizer:
-    import spacy  # noqa: PLC0415 - lazy: spaCy costs ~1 s to import
+    import spacy
 
     return spacy.blank("en").tokenizer
 

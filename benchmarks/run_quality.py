@@ -1,0 +1,566 @@
+"""Quality benchmark: score one restorer mode on the dev set in ``../shared/devset``.
+
+Figures (see ``benchmarks/README.md`` for what each one means):
+
+* error reduction on the spun pairs (micro, macro by story, per story, per file);
+* exact restorations, edits made and edit precision (helpful / all edits);
+* clean-text damage: tokens changed per 1,000 tokens of text that was never spun (the dev
+  originals and the clean paragraphs), records changed, and the edit pairs that fire there;
+* the spin-rate distribution on clean and spun inputs;
+* speed on the spun set (words/s, after a warm-up call).
+
+The dev set is third-party text: it is read from its path at run time and never copied. The
+result JSON holds numbers, record ids and table phrases only.
+
+Usage::
+
+    .venv/bin/python benchmarks/run_quality.py --show 10
+    .venv/bin/python benchmarks/run_quality.py --option min_margin=1.5 --label "margin 1.5"
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import math
+import platform
+import re
+import statistics
+import subprocess
+import sys
+import time
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Sequence
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+from rapidfuzz.distance import Levenshtein
+
+REPO = Path(__file__).resolve().parents[1]
+DEFAULT_DEVSET = Path(__file__).resolve().parents[2] / "shared" / "devset"
+SPUN_FILES = ("real_pairs.jsonl", "seed_pairs.jsonl")
+CLEAN_FILE = "clean_paragraphs.jsonl"
+TOP_PAIRS = 30
+WARM_UP = "The Home Division mentioned the invoice would pass."
+
+TOKEN_RE = re.compile(r"\w+(?:['’]\w+)*|[^\w\s]")
+STORY_RE = re.compile(r"-\d+[ab]?$")
+_NORMALISE = str.maketrans(
+    {
+        "‘": "'",
+        "’": "'",
+        "‚": "'",
+        "‛": "'",
+        "“": '"',
+        "”": '"',
+        "„": '"',
+        "‟": '"',
+        "\u00a0": " ",
+    }
+)
+
+
+# ---------------------------------------------------------------------------- helpers
+
+
+def normalise(text: str) -> str:
+    """Map curly quotes to straight ones and NBSP to space (devset README: not spinning)."""
+    return text.translate(_NORMALISE)
+
+
+def tokens(text: str) -> list[str]:
+    return TOKEN_RE.findall(text)
+
+
+def distance(a: Sequence[str], b: Sequence[str]) -> int:
+    return int(Levenshtein.distance(a, b))
+
+
+def changed_tokens(before: Sequence[str], after: Sequence[str]) -> int:
+    """Tokens of ``before`` touched on the way to ``after``.
+
+    Replace and delete ops count one per input token, each insert op counts one.
+    """
+    return sum(1 for _op in Levenshtein.editops(before, after))
+
+
+def story_of(record_id: str) -> str:
+    """``cnbc-johnsonbudget-02a`` -> ``cnbc-johnsonbudget``."""
+    return STORY_RE.sub("", record_id)
+
+
+def ratio(num: float, den: float) -> float | None:
+    return num / den if den else None
+
+
+def reduction(d0: int, d1: int) -> float | None:
+    return ratio(d0 - d1, d0)
+
+
+def per_thousand(changed: int, total: int) -> float | None:
+    return ratio(1000.0 * changed, total)
+
+
+def distribution(values: Sequence[float]) -> dict[str, float | int | None]:
+    if not values:
+        return {"n": 0, "mean": None, "p50": None, "p90": None, "max": None}
+    ordered = sorted(values)
+
+    def pct(q: float) -> float:
+        # nearest-rank percentile: simple and exact on small samples
+        idx = min(len(ordered) - 1, max(0, math.ceil(q * len(ordered)) - 1))
+        return ordered[idx]
+
+    return {
+        "n": len(ordered),
+        "mean": statistics.fmean(ordered),
+        "p50": statistics.median(ordered),
+        "p90": pct(0.9),
+        "max": ordered[-1],
+    }
+
+
+def parse_value(raw: str) -> Any:
+    low = raw.strip().lower()
+    if low in {"true", "yes", "on"}:
+        return True
+    if low in {"false", "no", "off"}:
+        return False
+    if low in {"none", "null"}:
+        return None
+    if re.fullmatch(r"[+-]?\d+", raw.strip()):
+        return int(raw)
+    try:
+        return float(raw)
+    except ValueError:
+        return raw
+
+
+def parse_options(items: Iterable[str]) -> dict[str, Any]:
+    options: dict[str, Any] = {}
+    for item in items:
+        name, sep, raw = item.partition("=")
+        name = name.strip()
+        if not sep or not name:
+            raise argparse.ArgumentTypeError(f"--option wants NAME=VALUE, got {item!r}")
+        if name == "tables":
+            options[name] = tuple(p for p in raw.split(",") if p)
+        else:
+            options[name] = parse_value(raw)
+    return options
+
+
+def read_jsonl(path: Path) -> list[dict[str, Any]]:
+    with path.open(encoding="utf-8") as fh:
+        return [json.loads(line) for line in fh if line.strip()]
+
+
+def sha256(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def git(*args: str) -> str | None:
+    try:
+        out = subprocess.run(
+            ["git", *args], cwd=REPO, capture_output=True, text=True, check=True, timeout=20
+        )
+    except (OSError, subprocess.SubprocessError):
+        return None
+    return out.stdout.strip()
+
+
+def json_default(value: Any) -> Any:
+    if isinstance(value, Path):
+        return str(value)
+    if isinstance(value, tuple | set):
+        return list(value)
+    return str(value)
+
+
+# ---------------------------------------------------------------------------- scoring
+
+
+class Runner:
+    """Wraps a Restorer, timing calls and naming the record when the restorer raises."""
+
+    def __init__(self, restorer: Any) -> None:
+        self.restorer = restorer
+        self.seconds = 0.0
+
+    def __call__(self, record_id: str, text: str) -> Any:
+        """Restore ``text`` with ``restore_and_explain``, adding its time to ``seconds``."""
+        start = time.perf_counter()
+        try:
+            result = self.restorer.restore_and_explain(text)
+        except Exception:
+            print(f"restorer raised on record {record_id}", file=sys.stderr)
+            raise
+        self.seconds += time.perf_counter() - start
+        return result
+
+
+def edit_pair(edit: Any) -> tuple[str, str, str]:
+    return (edit.spun, edit.replacement, edit.source.row)
+
+
+def score_spun(runner: Runner, records: list[dict[str, Any]], file_name: str) -> dict[str, Any]:
+    """Restore every spun record; return per-record figures and the harmful edit pairs."""
+    from restorer import apply_edits
+
+    rows: list[dict[str, Any]] = []
+    harmful_pairs: Counter[tuple[str, str, str]] = Counter()
+    helpful_pairs: Counter[tuple[str, str, str]] = Counter()
+    spin_rates: list[float] = []
+    words = 0
+    replay_mismatch = 0
+    for rec in records:
+        spun, original = rec["spun"], rec["original"]
+        words += len(spun.split())
+        res = runner(rec["id"], spun)
+        spin_rates.append(float(res.spin_rate))
+        orig_toks = tokens(normalise(original))
+        d0 = distance(tokens(normalise(spun)), orig_toks)
+        d1 = distance(tokens(normalise(res.text)), orig_toks)
+        edits = list(res.edits)
+        replayed = apply_edits(spun, edits)
+        if replayed != res.text:
+            replay_mismatch += 1
+        # Attribute each edit: d1 with all edits (replayed) vs d1 with that one edit left out.
+        d_all = distance(tokens(normalise(replayed)), orig_toks)
+        helpful = harmful = neutral = 0
+        for i, edit in enumerate(edits):
+            without = apply_edits(spun, edits[:i] + edits[i + 1 :])
+            d_without = distance(tokens(normalise(without)), orig_toks)
+            if d_without > d_all:
+                helpful += 1
+                helpful_pairs[edit_pair(edit)] += 1
+            elif d_without < d_all:
+                harmful += 1
+                harmful_pairs[edit_pair(edit)] += 1
+            else:
+                neutral += 1
+        rows.append(
+            {
+                "id": rec["id"],
+                "story": story_of(rec["id"]),
+                "file": file_name,
+                "d0": d0,
+                "d1": d1,
+                "exact": normalise(res.text) == normalise(original),
+                "exact_before": normalise(spun) == normalise(original),
+                "edits": len(edits),
+                "helpful": helpful,
+                "harmful": harmful,
+                "neutral": neutral,
+                "spin_rate": float(res.spin_rate),
+            }
+        )
+    return {
+        "rows": rows,
+        "harmful_pairs": harmful_pairs,
+        "helpful_pairs": helpful_pairs,
+        "spin_rates": spin_rates,
+        "words": words,
+        "replay_mismatch": replay_mismatch,
+    }
+
+
+def summarise_rows(rows: list[dict[str, Any]]) -> dict[str, Any]:
+    d0 = sum(r["d0"] for r in rows)
+    d1 = sum(r["d1"] for r in rows)
+    edits = sum(r["edits"] for r in rows)
+    helpful = sum(r["helpful"] for r in rows)
+    harmful = sum(r["harmful"] for r in rows)
+    by_story: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    for r in rows:
+        by_story[r["story"]].append(r)
+    story_micro = [
+        reduction(sum(r["d0"] for r in rs), sum(r["d1"] for r in rs)) for rs in by_story.values()
+    ]
+    story_micro_known = [m for m in story_micro if m is not None]
+    return {
+        "records": len(rows),
+        "stories": len(by_story),
+        "d0": d0,
+        "d1": d1,
+        "error_reduction_micro": reduction(d0, d1),
+        "error_reduction_macro_by_story": (
+            statistics.fmean(story_micro_known) if story_micro_known else None
+        ),
+        "exact": sum(r["exact"] for r in rows),
+        "exact_before": sum(r["exact_before"] for r in rows),
+        "records_worse": sum(r["d1"] > r["d0"] for r in rows),
+        "records_better": sum(r["d1"] < r["d0"] for r in rows),
+        "edits": edits,
+        "edits_helpful": helpful,
+        "edits_harmful": harmful,
+        "edits_neutral": sum(r["neutral"] for r in rows),
+        "edit_precision": ratio(helpful, edits),
+    }
+
+
+def score_clean(runner: Runner, items: list[tuple[str, str, str]]) -> dict[str, Any]:
+    """Restore text that was never spun. ``items`` are (id, group, text)."""
+    groups: dict[str, dict[str, int]] = defaultdict(Counter)
+    pairs: Counter[tuple[str, str, str]] = Counter()
+    spin_rates: list[float] = []
+    changed_ids: list[tuple[str, int]] = []
+    for record_id, group, text in items:
+        res = runner(record_id, text)
+        before, after = tokens(text), tokens(res.text)
+        changed = changed_tokens(before, after)
+        g = groups[group]
+        g["records"] += 1
+        g["tokens"] += len(before)
+        g["changed_tokens"] += changed
+        g["edits"] += len(res.edits)
+        g["records_changed"] += int(res.text != text)
+        spin_rates.append(float(res.spin_rate))
+        for edit in res.edits:
+            pairs[edit_pair(edit)] += 1
+        if changed:
+            changed_ids.append((record_id, changed))
+    out: dict[str, Any] = {}
+    for name, g in groups.items():
+        out[name] = dict(g) | {
+            "damage_per_1000_tokens": per_thousand(g["changed_tokens"], g["tokens"])
+        }
+    return {"groups": out, "pairs": pairs, "spin_rates": spin_rates, "changed_ids": changed_ids}
+
+
+def total_group(groups: Iterable[dict[str, Any]]) -> dict[str, Any]:
+    keys = ("records", "tokens", "changed_tokens", "edits", "records_changed")
+    tot = {k: sum(g.get(k, 0) for g in groups) for k in keys}
+    tot["damage_per_1000_tokens"] = per_thousand(tot["changed_tokens"], tot["tokens"])
+    return tot
+
+
+def top_pairs(counter: Counter[tuple[str, str, str]], n: int) -> list[dict[str, Any]]:
+    return [
+        {"spun": s, "replacement": r, "row": row, "count": c}
+        for (s, r, row), c in counter.most_common(n)
+    ]
+
+
+# ---------------------------------------------------------------------------- main
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(
+        description="Score a restorer mode on the dev set (error reduction, clean-text damage)."
+    )
+    p.add_argument("--devset", type=Path, default=DEFAULT_DEVSET, help="dev set directory")
+    p.add_argument("--model", default="fast", help="RestorerConfig.model (default: fast)")
+    p.add_argument(
+        "--option",
+        action="append",
+        default=[],
+        metavar="NAME=VALUE",
+        help="RestorerConfig override, repeatable (e.g. --option min_margin=1.5)",
+    )
+    p.add_argument("--out", type=Path, help="result JSON (default: results/quality-<model>.json)")
+    p.add_argument("--label", default="", help="free text saved in the result JSON")
+    p.add_argument("--show", type=int, default=0, metavar="N", help="print N worst records (ids)")
+    return p
+
+
+def fmt(value: float | None, spec: str = ".3f") -> str:
+    return "n/a" if value is None else format(value, spec)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        options = parse_options(args.option)
+    except argparse.ArgumentTypeError as exc:
+        parser.error(str(exc))
+
+    devset: Path = args.devset
+    needed = [devset / f for f in (*SPUN_FILES, CLEAN_FILE)]
+    missing = [p for p in needed if not p.is_file()]
+    if missing:
+        print(
+            f"run_quality: dev set not found ({', '.join(str(p) for p in missing)}); skipping",
+            file=sys.stderr,
+        )
+        return 0
+
+    from restorer import Restorer, RestorerConfig, __version__
+
+    try:
+        config = RestorerConfig(model=args.model).with_options(**options)
+    except (TypeError, ValueError) as exc:
+        parser.error(str(exc))
+    runner = Runner(Restorer(config))
+    # Warm-up: spinner-style words, so lazy loads (tables, frequencies, inflection) that only
+    # happen on a first table match are not charged to the first dev record.
+    runner("warm-up", WARM_UP)
+    warm_up_seconds, runner.seconds = runner.seconds, 0.0
+
+    spun_sets = {name: read_jsonl(devset / name) for name in SPUN_FILES}
+    clean_records = read_jsonl(devset / CLEAN_FILE)
+
+    # -- spun pairs
+    rows: list[dict[str, Any]] = []
+    harmful_pairs: Counter[tuple[str, str, str]] = Counter()
+    helpful_pairs: Counter[tuple[str, str, str]] = Counter()
+    spun_rates: list[float] = []
+    words = 0
+    replay_mismatch = 0
+    for name, records in spun_sets.items():
+        scored = score_spun(runner, records, name)
+        rows += scored["rows"]
+        harmful_pairs += scored["harmful_pairs"]
+        helpful_pairs += scored["helpful_pairs"]
+        spun_rates += scored["spin_rates"]
+        words += scored["words"]
+        replay_mismatch += scored["replay_mismatch"]
+    spun_seconds = runner.seconds
+
+    # -- clean text: dev originals and clean paragraphs
+    runner.seconds = 0.0
+    originals = [
+        (r["id"], "originals", r["original"]) for records in spun_sets.values() for r in records
+    ]
+    clean = [(r["id"], f"clean_{r.get('domain', 'unknown')}", r["text"]) for r in clean_records]
+    orig_scored = score_clean(runner, originals)
+    clean_scored = score_clean(runner, clean)
+    clean_seconds = runner.seconds
+
+    by_domain = {k.removeprefix("clean_"): v for k, v in sorted(clean_scored["groups"].items())}
+    damage = {
+        "originals": orig_scored["groups"].get("originals", total_group([])),
+        "clean_paragraphs": total_group(by_domain.values()),
+    }
+    damage["combined"] = total_group([damage["originals"], damage["clean_paragraphs"]])
+    damage["clean_paragraphs_by_domain"] = by_domain
+    clean_pairs = orig_scored["pairs"] + clean_scored["pairs"]
+
+    # -- per story / per file
+    per_story: dict[str, Any] = {}
+    for story in sorted({r["story"] for r in rows}):
+        per_story[story] = summarise_rows([r for r in rows if r["story"] == story])
+    per_file = {name: summarise_rows([r for r in rows if r["file"] == name]) for name in SPUN_FILES}
+    overall = summarise_rows(rows)
+    worst = sorted(rows, key=lambda r: (-r["d1"], -(r["d1"] - r["d0"]), r["id"]))
+
+    commit = git("rev-parse", "--short", "HEAD") or "unknown"
+    dirty = git("status", "--porcelain", "--", "restorer")
+    result: dict[str, Any] = {
+        "benchmark": "quality",
+        "restorer_version": __version__,
+        "git_commit": commit,
+        "git_restorer_dirty": None if dirty is None else bool(dirty),
+        "date": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "model": args.model,
+        "options": options,
+        "config": {k: getattr(config, k) for k in config.__dataclass_fields__},
+        "label": args.label,
+        "python": platform.python_version(),
+        "machine": platform.platform(),
+        "devset": {
+            "path": str(devset),
+            "files": {p.name: {"sha256": sha256(p), "records": len(read_jsonl(p))} for p in needed},
+        },
+        "spun": overall
+        | {
+            "per_file": per_file,
+            "per_story": per_story,
+            "records_detail": rows,
+            "replay_mismatch": replay_mismatch,
+            "top_harmful_pairs": top_pairs(harmful_pairs, TOP_PAIRS),
+            "top_helpful_pairs": top_pairs(helpful_pairs, TOP_PAIRS),
+        },
+        "damage": damage,
+        "clean_top_pairs": top_pairs(clean_pairs, TOP_PAIRS),
+        "clean_changed_records": sorted(
+            orig_scored["changed_ids"] + clean_scored["changed_ids"], key=lambda x: (-x[1], x[0])
+        ),
+        "spin_rate": {
+            "spun": distribution(spun_rates),
+            "originals": distribution(orig_scored["spin_rates"]),
+            "clean_paragraphs": distribution(clean_scored["spin_rates"]),
+            "clean_all": distribution(orig_scored["spin_rates"] + clean_scored["spin_rates"]),
+        },
+        "timing": {
+            "warm_up_seconds": warm_up_seconds,
+            "spun_seconds": spun_seconds,
+            "spun_words": words,
+            "spun_words_per_s": ratio(words, spun_seconds),
+            "clean_seconds": clean_seconds,
+            "clean_words": sum(len(t.split()) for _i, _g, t in originals + clean),
+        },
+    }
+    result["timing"]["clean_words_per_s"] = ratio(
+        result["timing"]["clean_words"], result["timing"]["clean_seconds"]
+    )
+
+    out: Path = args.out or REPO / "benchmarks" / "results" / f"quality-{args.model}.json"
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(
+        json.dumps(result, indent=2, sort_keys=True, default=json_default) + "\n", encoding="utf-8"
+    )
+
+    # -- human summary
+    sr = result["spin_rate"]
+    print(
+        f"quality  model={args.model} options={options or '{}'} version={__version__} "
+        f"commit={commit}{'+dirty' if result['git_restorer_dirty'] else ''}"
+    )
+    print(
+        f"spun     {overall['records']} records, {overall['stories']} stories: "
+        f"error reduction micro {fmt(overall['error_reduction_micro'])}, "
+        f"macro {fmt(overall['error_reduction_macro_by_story'])} "
+        f"(d0 {overall['d0']} -> d1 {overall['d1']}); exact {overall['exact']}/"
+        f"{overall['records']} (before {overall['exact_before']}); "
+        f"worse {overall['records_worse']}, better {overall['records_better']}"
+    )
+    print(
+        f"edits    {overall['edits']}: helpful {overall['edits_helpful']}, "
+        f"harmful {overall['edits_harmful']}, neutral {overall['edits_neutral']}; "
+        f"precision {fmt(overall['edit_precision'])}"
+    )
+    for name, fig in per_file.items():
+        print(
+            f"  {name:<18} micro {fmt(fig['error_reduction_micro'])} "
+            f"macro {fmt(fig['error_reduction_macro_by_story'])} exact {fig['exact']}/"
+            f"{fig['records']}"
+        )
+    parts = []
+    for name in ("originals", "clean_paragraphs", "combined"):
+        g = damage[name]
+        parts.append(
+            f"{name} {fmt(g['damage_per_1000_tokens'], '.2f')} "
+            f"({g['records_changed']}/{g['records']} records, {g['edits']} edits)"
+        )
+    print("damage   per 1,000 tokens: " + "; ".join(parts))
+    print(
+        f"spin     mean/p90 spun {fmt(sr['spun']['mean'])}/{fmt(sr['spun']['p90'])}, "
+        f"clean {fmt(sr['clean_all']['mean'])}/{fmt(sr['clean_all']['p90'])}"
+    )
+    print(
+        f"speed    spun {words} words in {spun_seconds:.2f}s = "
+        f"{fmt(result['timing']['spun_words_per_s'], '.0f')} words/s"
+    )
+    if clean_pairs:
+        print("clean-text edits (top 10):")
+        for p in result["clean_top_pairs"][:10]:
+            print(f"  {p['count']:>4}  {p['spun']!r} -> {p['replacement']!r}  [{p['row']}]")
+    if replay_mismatch:
+        print(f"WARNING: apply_edits(spun, edits) != res.text on {replay_mismatch} records")
+    if args.show > 0:
+        print(f"worst {args.show} records by remaining errors (d1):")
+        for r in worst[: args.show]:
+            print(
+                f"  {r['id']:<34} d0 {r['d0']:>3} d1 {r['d1']:>3} edits {r['edits']:>2} "
+                f"(+{r['helpful']} -{r['harmful']} ={r['neutral']})"
+            )
+    print(f"wrote {out}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
