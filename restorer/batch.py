@@ -8,6 +8,7 @@ unchanged and described in the errors file with its line number and reason; the 
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any, BinaryIO
@@ -77,6 +78,8 @@ def restore_jsonl(
     """
     summary = BatchSummary()
     for number, raw in enumerate(source, start=1):
+        if number == 1 and raw.startswith(b"\xef\xbb\xbf"):
+            raw = raw[3:]  # a UTF-8 byte-order mark is not part of the first record
         body = raw.rstrip(b"\r\n")
         newline = raw[len(body) :].decode("ascii", "replace") or "\n"
         if not body.strip():
@@ -99,10 +102,19 @@ def restore_jsonl(
             set_field(record, text_field, result.text)
             summary.restored += 1
             summary.edits += len(result.edits)
-            output.write(json.dumps(record, ensure_ascii=False) + newline)
+            output.write(_dumps(record) + newline)
         else:
             output.write(line + newline)
     return summary
+
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _dumps(record: Any) -> str:
+    """Serialise a record as UTF-8-ready JSON; lone surrogates (valid JSON escapes) stay escaped."""
+    text = json.dumps(record, ensure_ascii=False)
+    return json.dumps(record) if _SURROGATE.search(text) else text
 
 
 def _reason(exc: Exception) -> str:

@@ -7,6 +7,7 @@ error, 4 internal error, 130 interrupted. No restoration logic lives here.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import json
 import os
@@ -23,7 +24,7 @@ from restorer.config import MODELS, RestorerConfig
 from restorer.core import Restorer
 from restorer.diff import render_diff
 from restorer.errors import ExitCode, InputError, RestorerError
-from restorer.files import AtomicWriter, display_name, open_output, read_chunks
+from restorer.files import display_name, open_output, read_chunks
 
 P = ParamSpec("P")
 
@@ -128,7 +129,10 @@ def fix(
         bool, typer.Option("--in-place", help="Overwrite INPUT (atomically).")
     ] = False,
     explain: Annotated[
-        Path | None, typer.Option("--explain", help="Write one JSON record per edit to this file.")
+        Path | None,
+        typer.Option(
+            "--explain", help="Write one JSON record per edit to this file ('-': stdout)."
+        ),
     ] = None,
     diff: Annotated[
         bool, typer.Option("--diff", help="Show a word diff of the changes instead of the text.")
@@ -156,40 +160,40 @@ def fix(
         output = input
     elif input is not None and output is not None and _same_file(input, output):
         _fail(f"refusing to overwrite the input {input}; use --in-place for that", ExitCode.USAGE)
+    target = None if (check or diff) else output
+    if explain is not None and str(explain) == "-" and (diff or (target is None and not check)):
+        _fail("--explain - shares stdout with the text; add -o FILE or --check", ExitCode.USAGE)
     restorer = _restorer(model, table)
     name = display_name(input)
-    stream = sys.stdin.buffer if input is None or str(input) == "-" else input.open("rb")
     edits = 0
     line = 1
     rates: list[tuple[float, int]] = []
-    explain_writer = AtomicWriter(explain) if explain is not None else None
-    target = None if (check or diff) else output
     use_color = diff and sys.stdout.isatty() and "NO_COLOR" not in os.environ
-    try:
-        with open_output(target) as (out, writer):
-            for result in restorer.iter_restore(read_chunks(stream, name, errors)):
-                edits += len(result.edits)
-                rates.append((result.spin_rate, result.words))
-                if explain_writer is not None:
-                    for edit in result.edits:
-                        explain_writer.file.write(json.dumps(edit.to_json(), ensure_ascii=False))
-                        explain_writer.file.write("\n")
-                if diff:
-                    out.write(
-                        render_diff(result.text, result.edits, result.offset, use_color, line)
-                    )
-                elif not check:
-                    out.write(result.restored)
-                line += result.text.count("\n")
-            if writer is not None:
-                writer.commit()
-            if explain_writer is not None:
-                explain_writer.commit()
-    finally:
-        if explain_writer is not None:
-            explain_writer.discard()
-        if stream is not sys.stdin.buffer:
-            stream.close()
+    with contextlib.ExitStack() as stack:
+        stream = (
+            sys.stdin.buffer
+            if input is None or str(input) == "-"
+            else stack.enter_context(input.open("rb"))
+        )
+        out, writer = stack.enter_context(open_output(target))
+        records, records_writer = (
+            stack.enter_context(open_output(explain)) if explain is not None else (None, None)
+        )
+        for result in restorer.iter_restore(read_chunks(stream, name, errors)):
+            edits += len(result.edits)
+            rates.append((result.spin_rate, result.words))
+            if records is not None:
+                records.writelines(
+                    json.dumps(e.to_json(), ensure_ascii=False) + "\n" for e in result.edits
+                )
+            if diff:
+                out.write(render_diff(result.text, result.edits, result.offset, use_color, line))
+            elif not check:
+                out.write(result.restored)
+            line += result.text.count("\n")
+        for done in (writer, records_writer):
+            if done is not None:
+                done.commit()
     spin = sum(r * max(w, 1) for r, w in rates) / max(sum(max(w, 1) for _, w in rates), 1)
     if check or diff:
         verb = "would restore" if check else "restored"

@@ -105,7 +105,7 @@ class Restorer:
             return SegmentResult(offset, text, text, [], rho, n_words)
         scores = self.scorer.score(tokens, slots)
         evidence = [
-            (slot.start, slot.end, max(s.base for s in sc))
+            (slot.start, slot.end, max(s.evidence for s in sc))
             for slot, sc in zip(slots, scores, strict=True)
         ]
         rho = estimate_spin_rate(n_words, evidence, self.config)

@@ -81,6 +81,12 @@ def read_chunks(
         data = stream.read(chunk_bytes)
 
 
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
 class AtomicWriter:
     """A text file written under a temporary name and renamed into place on :meth:`commit`.
 
@@ -107,6 +113,8 @@ class AtomicWriter:
         with contextlib.suppress(OSError):
             if self.target.exists():
                 self._tmp.chmod(self.target.stat().st_mode & 0o7777)
+            else:  # mkstemp makes 0600; a new file gets the usual mode under the umask
+                self._tmp.chmod(0o666 & ~_umask())
         self._tmp.replace(self.target)
         self._done = True
 

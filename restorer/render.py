@@ -33,7 +33,11 @@ _SMALL_WORDS = frozenset(
 
 # Spellings where the first letter does not give the sound: ``an hour``, ``a university``.
 _AN_PREFIXES = ("hour", "honest", "honor", "honour", "heir", "herb")
-_A_PREFIXES = ("uni", "use", "usu", "uti", "ure", "euro", "eu", "one", "once", "ubiq", "uku")
+_A_PREFIXES = (
+    *("unio", "uniq", "unit", "univ", "unif", "unil", "unis", "unic"),  # not un-important
+    *("use", "usu", "usa", "uti", "eu", "ubiq", "uku", "one-", "once"),
+)
+_A_WORDS = frozenset({"one", "uni"})
 
 
 def _is_upper(text: str) -> bool:
@@ -90,6 +94,6 @@ def article_for(word: str) -> str | None:
         return None
     if w.startswith(_AN_PREFIXES):
         return "an"
-    if w.startswith(_A_PREFIXES):
+    if w in _A_WORDS or w.startswith(_A_PREFIXES):
         return "a"
     return "an" if w[0] in "aeiou" else "a"

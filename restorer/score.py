@@ -57,6 +57,17 @@ class Score(NamedTuple):
         """Sum of the components that do not depend on the spin rate."""
         return self.frequency + self.prior + self.lemma + self.context
 
+    @property
+    def evidence(self) -> float:
+        """The part of the score that is evidence the text was spun at all.
+
+        A candidate that is merely more frequent than the word in the text (``more`` for
+        ``extra``) says nothing about spinning: clean prose is full of rarer synonyms. So a
+        positive frequency difference helps choose and decide, but does not raise the spin rate;
+        the table's prior and a context model's judgement do.
+        """
+        return min(self.frequency, 0.0) + self.prior + self.lemma + self.context
+
 
 class Scorer(Protocol):
     """What a scorer tier provides: base scores for every candidate of every slot."""

@@ -81,7 +81,7 @@ class Row:
 
     def to_tsv(self) -> str:
         """Return the row as one line of the table format (without newline)."""
-        return f"{self.spun}\t{'|'.join(self.canonicals)}\t{self.prior:g}\t{self.source}"
+        return f"{self.spun}\t{'|'.join(self.canonicals)}\t{self.prior!r}\t{self.source}"
 
 
 class _Entry(NamedTuple):
@@ -115,6 +115,15 @@ def _check_prior(text: str, path: str, line: int) -> float:
     if not 0.0 < prior <= 1.0:
         raise TableFormatError(path, line, f"prior {prior:g} is not in (0, 1]")
     return prior
+
+
+def _decoded_lines(raw: Iterable[bytes], path: str) -> Iterator[str]:
+    """Decode a table file line by line, so a bad byte is reported with its line number."""
+    for number, line in enumerate(raw, start=1):
+        try:
+            yield line.decode("utf-8")
+        except UnicodeDecodeError as exc:  # noqa: PERF203 - once per file at most
+            raise TableFormatError(path, number, f"not UTF-8 text ({exc.reason})") from None
 
 
 def parse_table(lines: Iterable[str], path: str) -> list[Row]:
@@ -194,10 +203,8 @@ class PhraseTable:
         """
         p = Path(path)
         try:
-            with p.open(encoding="utf-8", newline="") as fh:
-                rows = parse_table(fh, str(path))
-        except UnicodeDecodeError as exc:
-            raise TableFormatError(path, 0, f"not UTF-8 text ({exc.reason})") from None
+            with p.open("rb") as fh:
+                rows = parse_table(_decoded_lines(fh, str(path)), str(path))
         except IsADirectoryError:
             raise TableFormatError(path, 0, "is a directory, not a table file") from None
         except OSError as exc:

@@ -37,6 +37,9 @@ class Token(NamedTuple):
         return self.start + len(self.text)
 
 
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
 @functools.cache
 def _tokenizer() -> Tokenizer:
     import spacy
@@ -52,11 +55,26 @@ def tokenize(text: str) -> list[Token]:
     >>> "".join(t.text + t.ws for t in tokenize("  two  spaces\\n"))
     '  two  spaces\\n'
     """
-    doc = _tokenizer()(text)
+    # spaCy cannot encode lone surrogates (a cut emoji, bytes smuggled in by surrogateescape).
+    # Tokenize a copy where each is U+FFFD (same length, so offsets agree) and take the token
+    # texts from the original.
+    safe = _SURROGATE.sub("\ufffd", text)
+    doc = _tokenizer()(safe)
+    if safe is text:
+        return [_token(t.text, t.whitespace_, t.idx, t.like_url or t.like_email) for t in doc]
     return [
-        Token(t.text, t.whitespace_, t.idx, bool(t.like_url or t.like_email or "@" in t.text))
+        _token(
+            text[t.idx : t.idx + len(t.text)],
+            text[t.idx + len(t.text) : t.idx + len(t.text) + len(t.whitespace_)],
+            t.idx,
+            t.like_url or t.like_email,
+        )
         for t in doc
     ]
+
+
+def _token(text: str, ws: str, start: int, like_address: bool) -> Token:
+    return Token(text, ws, start, bool(like_address or "@" in text))
 
 
 # Preferred cut points, best first: a blank line, a line break, any whitespace.
@@ -76,7 +94,7 @@ def _cut_point(window: str) -> int:
 
 
 def split_segments(text: str, max_chars: int) -> Iterator[tuple[int, str]]:
-    """Yield ``(offset, segment)`` pieces of ``text``, each at most ``max_chars`` long.
+    r"""Yield ``(offset, segment)`` pieces of ``text``, each at most ``max_chars`` long.
 
     Joining the segments gives ``text`` back.
 

@@ -1,0 +1,90 @@
+"""Checks against the shared dev set (read by path at run time, never copied).
+
+These use the default restorer with the shipped table. They are quick (a few seconds) and run by
+default; they skip when ``../shared/devset`` is not there (an sdist, a fresh clone elsewhere).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import pytest
+from rapidfuzz.distance import Levenshtein
+
+from restorer import Restorer, RestorerConfig
+
+DEVSET = Path(__file__).resolve().parents[2] / "shared" / "devset"
+TOKEN = re.compile(r"\w+|[^\w\s]")
+
+pytestmark = pytest.mark.devset
+
+
+def _records(name: str) -> list[dict]:
+    path = DEVSET / name
+    if not path.is_file():
+        pytest.skip(f"dev set file {path} is not available")
+    with path.open(encoding="utf-8") as fh:
+        return [json.loads(line) for line in fh if line.strip()]
+
+
+def token_edits(before: str, after: str) -> tuple[int, int]:
+    """Return (token edits from ``before`` to ``after``, tokens in ``before``)."""
+    a, b = TOKEN.findall(before), TOKEN.findall(after)
+    return len(Levenshtein.editops(a, b)), len(a)
+
+
+def test_token_edits_counts_changed_tokens():
+    assert token_edits("the spy agency said it", "the spy agency said it") == (0, 5)
+    assert token_edits("the spy company mentioned it.", "the spy agency said it.") == (2, 6)
+
+
+@pytest.fixture(scope="module")
+def default_restorer() -> Restorer:
+    return Restorer(RestorerConfig())
+
+
+def test_clean_text_damage(default_restorer):
+    records = _records("clean_paragraphs.jsonl")
+    changed = tokens = 0
+    damaged = []
+    for record in records:
+        text = record["text"]
+        out = default_restorer.restore_text(text)
+        edits, n = token_edits(text, out)
+        changed += edits
+        tokens += n
+        if edits:
+            damaged.append(record["id"])
+    assert tokens > 10_000
+    per_thousand = 1000 * changed / tokens
+    assert per_thousand <= 2.0, (
+        f"{per_thousand:.2f} token edits per 1,000 clean tokens; records: {damaged[:20]}"
+    )
+
+
+def test_seed_paragraph_is_restored(default_restorer):
+    records = _records("seed_pairs.jsonl")
+    spun = "\n\n".join(r["spun"] for r in records)
+    restored = default_restorer.restore_text(spun)
+    expected_phrases = [
+        "spy agency",
+        "said",
+        "National Intelligence Service",
+        "according to",
+        "The Associated Press",
+        "White House",
+        "late December",
+    ]
+    missing = [p for p in expected_phrases if p not in restored]
+    assert not missing, f"not restored: {missing}"
+
+
+def test_seed_restoration_reduces_the_distance(default_restorer):
+    records = _records("seed_pairs.jsonl")
+    spun = "\n\n".join(r["spun"] for r in records)
+    original = "\n\n".join(r["original"] for r in records)
+    before, _ = token_edits(spun, original)
+    after, _ = token_edits(default_restorer.restore_text(spun), original)
+    assert after < before

@@ -1,0 +1,323 @@
+"""Phrase tables: the file format, its errors, lookup rules, lint, and the shipped table."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from hypothesis import example, given, settings
+from hypothesis import strategies as st
+
+from restorer import PhraseTable, Row, TableFormatError, load_table
+from restorer.table import lint
+from restorer.tokenize import tokenize
+
+HEADER = "# restorer-phrases 1\n"
+
+
+def _write(tmp_path, body: str | bytes, name: str = "table.tsv"):
+    path = tmp_path / name
+    if isinstance(body, bytes):
+        path.write_bytes(body)
+    else:
+        path.write_text(body, encoding="utf-8", newline="")
+    return path
+
+
+# -- parse errors: TableFormatError naming the path and the line ----------------------------
+
+BAD_TABLES = [
+    ("bad header", "restorer phrases\nfoo\tbar\t0.5\tsrc\n", 1),
+    ("no header", "foo\tbar\t0.5\tsrc\n", 1),
+    ("wrong version", "# restorer-phrases 2\nfoo\tbar\t0.5\tsrc\n", 1),
+    ("empty file", "", 1),
+    ("three fields", HEADER + "foo\tbar\t0.5\tsrc\nfoo bar\tbaz\t0.5\n", 3),
+    ("five fields", HEADER + "# a comment\n\nfoo\tbar\t0.5\tsrc\textra\n", 4),
+    ("prior not a number", HEADER + "foo\tbar\thigh\tsrc\n", 2),
+    ("prior zero", HEADER + "foo\tbar\t0\tsrc\n", 2),
+    ("prior above one", HEADER + "foo\tbar\t1.5\tsrc\n", 2),
+    ("prior negative", HEADER + "foo\tbar\t-0.2\tsrc\n", 2),
+    ("prior nan", HEADER + "foo\tbar\tnan\tsrc\n", 2),
+    ("empty canonical", HEADER + "foo\t\t0.5\tsrc\n", 2),
+    ("empty alternative", HEADER + "foo\tbar|\t0.5\tsrc\n", 2),
+    ("empty spun", HEADER + " \tbar\t0.5\tsrc\n", 2),
+    ("empty source", HEADER + "foo\tbar\t0.5\t \n", 2),
+]
+
+
+@pytest.mark.parametrize(
+    ("body", "line"),
+    [(body, line) for _, body, line in BAD_TABLES],
+    ids=[n for n, *_ in BAD_TABLES],
+)
+def test_parse_errors_name_path_and_line(tmp_path, body, line):
+    path = _write(tmp_path, body)
+    with pytest.raises(TableFormatError) as info:
+        PhraseTable.load(path)
+    err = info.value
+    assert err.line == line
+    assert err.path == str(path)
+    assert f"{path}:{line}: " in str(err)
+    assert err.reason
+
+
+def test_not_utf8_names_path_and_line(tmp_path):
+    path = _write(tmp_path, HEADER.encode() + b"foo\tbar\t0.5\tsrc\ncaf\xe9\tcafe\t0.5\tsrc\n")
+    with pytest.raises(TableFormatError) as info:
+        PhraseTable.load(path)
+    assert str(path) in str(info.value)
+    assert "UTF-8" in str(info.value)
+    assert f"{path}:3" in str(info.value), "the line holding the bad byte should be named"
+
+
+def test_directory_is_a_table_error(tmp_path):
+    with pytest.raises(TableFormatError) as info:
+        PhraseTable.load(tmp_path)
+    assert str(tmp_path) in str(info.value)
+    assert "directory" in str(info.value)
+
+
+def test_missing_file_is_a_table_error(tmp_path):
+    path = tmp_path / "nope.tsv"
+    with pytest.raises(TableFormatError) as info:
+        PhraseTable.load(path)
+    assert str(path) in str(info.value)
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        HEADER + "foo\tbar\t0.5\tsrc\n",
+        HEADER.replace("\n", "\r\n") + "foo\tbar\t0.5\tsrc\r\n",
+        "\ufeff" + HEADER + "foo\tbar\t0.5\tsrc\n",
+        HEADER + "# spun\tcanonical\tprior\tsource\n\n# comment\nfoo\tbar\t0.5\tsrc",
+        HEADER + " foo \t bar \t 0.5 \t src \n",
+    ],
+    ids=["plain", "crlf", "bom", "comments-and-no-final-newline", "padded-fields"],
+)
+def test_good_tables_parse(tmp_path, body):
+    table = PhraseTable.load(_write(tmp_path, body))
+    assert len(table) == 1
+    row = table.rows[0]
+    assert (row.spun, row.canonicals, row.prior, row.source) == ("foo", ("bar",), 0.5, "src")
+    assert row.table == "table.tsv"
+    assert row.line == body.replace("\r\n", "\n").count("\n", 0, body.index("foo")) + 1
+
+
+def test_rows_remember_their_line(tmp_path):
+    body = HEADER + "# comment\n\nfoo\tbar\t0.5\tsrc\nbaz\tqux|quux\t1\tsrc\n"
+    table = PhraseTable.load(_write(tmp_path, body))
+    assert [(r.spun, r.line) for r in table.rows] == [("foo", 4), ("baz", 5)]
+    assert table.rows[1].canonicals == ("qux", "quux")
+
+
+# -- save / load -------------------------------------------------------------------------
+
+WORD = st.text(
+    alphabet="abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZéü'-", min_size=1, max_size=8
+)
+PHRASE = st.lists(WORD, min_size=1, max_size=3).map(" ".join)
+ROW = st.builds(
+    lambda spun, canon, prior, source: Row(spun, tuple(canon), prior, source),
+    PHRASE,
+    st.lists(PHRASE, min_size=1, max_size=3),
+    st.floats(min_value=0.001, max_value=1.0),
+    st.text(alphabet="abcdefghijklmnopqrstuvwxyz:-. 0123456789", min_size=1, max_size=20).map(
+        lambda s: s.strip() or "src"
+    ),
+)
+
+
+def _key(row: Row):
+    return (row.spun, row.canonicals, row.prior, row.source)
+
+
+def test_save_load_round_trip(tmp_path, tiny_table):
+    path = tmp_path / "saved.tsv"
+    tiny_table.save(path)
+    loaded = PhraseTable.load(path)
+    assert [_key(r) for r in loaded.rows] == [_key(r) for r in tiny_table.rows]
+    assert all(r.table == "saved.tsv" and r.line > 0 for r in loaded.rows)
+    assert path.read_text(encoding="utf-8").startswith(HEADER)
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.lists(ROW, max_size=10))
+@example([Row("learned phrase", ("original phrase",), 0.123456789, "learned: pairs")])
+def test_save_load_round_trip_any_rows(tmp_path_factory, rows):
+    path = tmp_path_factory.mktemp("tables") / "t.tsv"
+    PhraseTable(rows).save(path)
+    assert [_key(r) for r in PhraseTable.load(path).rows] == [_key(r) for r in rows]
+
+
+# -- lookup --------------------------------------------------------------------------------
+
+
+def _lookup(table: PhraseTable, text: str, word: str):
+    tokens = tokenize(text)
+    i = next(k for k, t in enumerate(tokens) if t.text == word)
+    return table.lookup(tokens, i)
+
+
+def test_longest_match_first(tiny_table):
+    matches = _lookup(tiny_table, "the undercover agent company said", "undercover")
+    assert [m.row.spun for m in matches] == ["undercover agent company", "undercover agent"]
+    assert [m.length for m in matches] == [3, 2]
+
+
+def test_lookup_respects_max_length(tiny_table):
+    tokens = tokenize("the undercover agent company said")
+    assert [m.length for m in tiny_table.lookup(tokens, 1, max_length=2)] == [2]
+
+
+def test_lookup_stops_at_the_end_of_the_text(tiny_table):
+    assert [m.length for m in _lookup(tiny_table, "an undercover agent", "undercover")] == [2]
+
+
+@pytest.mark.parametrize(
+    ("text", "word", "matches"),
+    [
+        ("at the White Space today", "White", True),
+        ("at the WHITE SPACE today", "WHITE", True),
+        ("trim the white space today", "white", False),
+        ("trim the White space today", "White", False),
+        ("trim the white Space today", "white", False),
+        ("the Home voted", "Home", True),
+        ("back home again", "home", False),
+    ],
+    ids=["same-case", "all-caps", "lower", "half-lower", "half-upper", "Home", "home"],
+)
+def test_capitalised_rows_match_only_their_case(tiny_table, text, word, matches):
+    found = [m for m in _lookup(tiny_table, text, word) if m.row.case_sensitive]
+    assert bool(found) is matches
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["extra time", "Extra time", "EXTRA TIME", "eXtRa time"],
+    ids=["lower", "title", "caps", "mixed"],
+)
+def test_lower_case_rows_match_any_case(tiny_table, text):
+    word = text.split()[0]
+    assert [m.row.spun for m in _lookup(tiny_table, text, word)] == ["extra"]
+
+
+@pytest.mark.parametrize(
+    ("word", "tag"),
+    [("mention", None), ("mentioned", "VBD"), ("mentions", "VBZ"), ("mentioning", "VBG")],
+    ids=["base", "past", "third-person", "gerund"],
+)
+def test_base_form_row_matches_inflections(tiny_table, word, tag):
+    (match,) = _lookup(tiny_table, f"they {word} it", word)
+    assert match.row.spun == "mention"
+    if tag is None:
+        assert match.inflection == ()
+    else:
+        assert tag in {a.tag for a in match.inflection}
+        assert {a.lemma for a in match.inflection} == {"mention"}
+
+
+@pytest.mark.parametrize(
+    ("text", "word", "matches"),
+    [
+        ("he stated it", "stated", True),
+        ("HE STATED IT", "STATED", True),
+        ("he states it", "states", False),
+        ("he will state it", "state", False),
+        ("he is stating it", "stating", False),
+    ],
+    ids=["stated", "STATED", "states", "state", "stating"],
+)
+def test_inflected_row_matches_only_that_form(tiny_table, text, word, matches):
+    found = [m for m in _lookup(tiny_table, text, word) if m.row.spun == "stated"]
+    assert bool(found) is matches
+
+
+def test_protected_tokens_never_match():
+    table = PhraseTable([Row("example", ("sample",), 0.9, "test")])
+    tokens = tokenize("see https://example.com now")
+    assert all(not table.lookup(tokens, i) for i in range(len(tokens)))
+
+
+def test_merged_keeps_every_row(tiny_table):
+    other = PhraseTable([Row("foo", ("bar",), 0.5, "other")], name="other")
+    merged = tiny_table.merged(other)
+    assert len(merged) == len(tiny_table) + 1
+    assert merged.rows[-1].spun == "foo"
+
+
+# -- lint ----------------------------------------------------------------------------------
+
+
+def _rows(*specs: tuple[str, str]) -> PhraseTable:
+    return PhraseTable(
+        [
+            Row(s, tuple(c.split("|")), 0.5, "test", "lint.tsv", n)
+            for n, (s, c) in enumerate(specs, 1)
+        ]
+    )
+
+
+def test_lint_clean_table_has_no_problems(tiny_table):
+    assert lint(tiny_table) == []
+
+
+def test_lint_finds_identity_rows():
+    problems = lint(_rows(("foo", "bar"), ("extra", "more|Extra")))
+    assert len(problems) == 1
+    assert "lint.tsv:2" in problems[0]
+    assert "identity" in problems[0]
+
+
+def test_lint_finds_duplicate_spun():
+    problems = lint(_rows(("foo", "bar"), ("baz", "qux"), ("foo", "quux")))
+    assert len(problems) == 1
+    assert "lint.tsv:3" in problems[0]
+    assert "lint.tsv:1" in problems[0]
+
+
+def test_lint_capitalised_and_lower_case_rows_are_different_rules():
+    # "Home" (a name, matched only capitalised) and "home" (any casing) are two rules.
+    assert lint(_rows(("Home", "House"), ("home", "house"))) == []
+
+
+def test_lint_finds_rows_that_undo_each_other():
+    problems = lint(_rows(("staff", "workers"), ("other", "thing"), ("workers", "staff")))
+    assert len(problems) == 2
+    assert any("lint.tsv:1" in p for p in problems)
+    assert any("lint.tsv:3" in p for p in problems)
+
+
+def test_lint_finds_missing_provenance():
+    table = PhraseTable([Row("foo", ("bar",), 0.5, " ", "lint.tsv", 1)])
+    assert any("provenance" in p for p in lint(table))
+
+
+# -- the shipped table (the only tests here that read restorer/data) -----------------------
+
+
+def test_shipped_table_loads():
+    table = load_table()
+    assert isinstance(table, PhraseTable)
+    assert load_table() is table  # cached
+
+
+def test_shipped_table_has_enough_rows():
+    assert len(load_table()) >= 150
+
+
+def test_shipped_table_lint_is_clean():
+    assert lint(load_table()) == []
+
+
+def test_shipped_table_rows_have_provenance():
+    rows = load_table().rows
+    assert rows
+    missing = [f"{r.table}:{r.line}" for r in rows if not r.source.strip()]
+    assert not missing
+    assert all(re.fullmatch(r".+_en\.tsv", r.table) and r.line > 1 for r in rows)
+
+
+def test_load_table_unknown_language():
+    with pytest.raises(LookupError):
+        load_table("xx")
