@@ -57,7 +57,7 @@ class RestorerConfig:
     spin_rate: float | None = None
     spin_prior: float = 0.02
     spin_prior_weight: float = 40.0
-    coverage: float = 0.5
+    coverage: float = 0.15
     max_spin_rate: float = 0.6
     max_span_tokens: int = 5
     max_segment_chars: int = 100_000

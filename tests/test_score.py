@@ -53,13 +53,18 @@ def test_row_whose_only_candidate_is_the_text_gives_no_slot():
 # -- the spin rate -------------------------------------------------------------------------
 
 
+# A clean sentence may hold one weak table hit (a capitalised "Home"), which nudges its rate
+# above the prior (0.02) but must keep it far below spun text (see the tests below).
+CLEAN_RATE_BOUND = 0.1
+
+
 @pytest.mark.parametrize("text", CLEAN, ids=range(len(CLEAN)))
 def test_clean_text_has_a_low_spin_rate(tiny_restorer, text):
-    assert tiny_restorer.restore_and_explain(text).spin_rate < 0.05
+    assert tiny_restorer.restore_and_explain(text).spin_rate < CLEAN_RATE_BOUND
 
 
 def test_clean_text_joined_has_a_low_spin_rate(tiny_restorer):
-    assert tiny_restorer.restore_and_explain(" ".join(CLEAN)).spin_rate < 0.05
+    assert tiny_restorer.restore_and_explain(" ".join(CLEAN)).spin_rate < CLEAN_RATE_BOUND
 
 
 def test_spun_text_has_a_higher_spin_rate_than_clean(tiny_restorer):
