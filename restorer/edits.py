@@ -109,11 +109,15 @@ class Edit:
 
 @dataclass(frozen=True, slots=True)
 class RestoredText:
-    """The restored text, the edits that made it, and the document's estimated spin rate."""
+    """The restored text, the edits that made it, and the document's estimated spin rate.
+
+    ``notes`` says what was left alone and why (``"left alone: not English"``), once per kind.
+    """
 
     text: str
     edits: list[Edit]
     spin_rate: float = 0.0
+    notes: tuple[str, ...] = ()
 
 
 def apply_edits(text: str, edits: Iterable[Edit]) -> str:

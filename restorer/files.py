@@ -92,21 +92,43 @@ class AtomicWriter:
 
     Use as a context manager: leaving the block without ``commit()`` (an error, Ctrl-C) removes
     the temporary file and leaves any existing target untouched.
+
+    A target that exists but is not a regular file (a FIFO, ``/dev/null``, ``/dev/stdout``, a
+    shell's ``>(gzip > out.gz)``) is written directly: renaming a file over it would replace
+    the device or pipe with a plain file, and there is no old content to protect.
+
+    Raises:
+        InputError: if the target is a directory or its folder cannot be written to.
     """
 
     def __init__(self, target: str | Path, errors: str = "strict") -> None:
         self.target = Path(target)
+        self._done = False
+        self._tmp: Path | None = None
+        if self.target.is_dir():
+            raise InputError(self.target, "is a directory; give a file name to write to")
+        if self.target.exists() and not self.target.is_file():
+            try:
+                self.file: IO[str] = self.target.open(
+                    "w", encoding="utf-8", errors=errors, newline=""
+                )
+            except OSError as exc:
+                raise InputError(self.target, f"cannot write here ({exc.strerror})") from None
+            return
         directory = self.target.parent if str(self.target.parent) else Path()
         try:
             fd, tmp = tempfile.mkstemp(prefix=f".{self.target.name}.", suffix=".tmp", dir=directory)
         except OSError as exc:
             raise InputError(self.target, f"cannot write here ({exc.strerror})") from None
         self._tmp = Path(tmp)
-        self.file: IO[str] = os.fdopen(fd, "w", encoding="utf-8", errors=errors, newline="")
-        self._done = False
+        self.file = os.fdopen(fd, "w", encoding="utf-8", errors=errors, newline="")
 
     def commit(self) -> None:
         """Flush, sync and move the finished file into place."""
+        if self._tmp is None:  # written directly (a pipe or a device)
+            self.file.close()
+            self._done = True
+            return
         self.file.flush()
         os.fsync(self.file.fileno())
         self.file.close()
@@ -115,15 +137,21 @@ class AtomicWriter:
                 self._tmp.chmod(self.target.stat().st_mode & 0o7777)
             else:  # mkstemp makes 0600; a new file gets the usual mode under the umask
                 self._tmp.chmod(0o666 & ~_umask())
-        self._tmp.replace(self.target)
+        try:
+            self._tmp.replace(self.target)
+        except OSError as exc:  # the target became a directory, or its folder went read-only
+            self.discard()
+            raise InputError(self.target, f"cannot write here ({exc.strerror})") from None
         self._done = True
 
     def discard(self) -> None:
         """Close and remove the temporary file (no-op after :meth:`commit`)."""
         if not self._done:
-            self.file.close()
             with contextlib.suppress(OSError):
-                self._tmp.unlink()
+                self.file.close()
+            if self._tmp is not None:
+                with contextlib.suppress(OSError):
+                    self._tmp.unlink()
             self._done = True
 
     def __enter__(self) -> AtomicWriter:
