@@ -1,0 +1,535 @@
+"""Detection: how spun is a document, how sure are we, and which words show it.
+
+The restorer already estimates a spin rate to decide how bold to be (``score.estimate_spin_rate``).
+That rate is tuned for *restoring*: it divides the evidence by every word of the text and shrinks
+it toward a prior, so a long clean article and a short spun caption with no table hits can end up
+with the same number. Detection asks a different question, so it weighs the same evidence
+differently, and every piece of it stays something a person can check:
+
+* **Spun-looking spans.** Every span of the candidate lattice counts, edited or not, through its
+  posterior at the document's rate: ``sigmoid(evidence + log(rho / (1 - rho)))``, where
+  ``evidence`` is the scorer's :attr:`~restorer.score.Score.evidence` (table prior, lemma
+  penalty, context; never "the original is merely more frequent"). Where the tables know the
+  original, they know the spinner's word for it only :data:`SPUN_FORM_COVERAGE` of the time, so
+  the spun count is scaled up by that share.
+* **Spinnable words left alone.** A word the tables know as an *original* (``said``, ``House``,
+  ``agency``) that stands intact is a place where the spinner could have struck and did not
+  (weighted by how strongly the tables tie it to a swap: the best prior proposing it). In a
+  clean text these are everywhere; in a spun one many of them are gone. They are the denominator
+  that turns a count into a rate, so a clean page full of ordinary ``said``\\ s scores near zero
+  however long it is, and a short spun paragraph is not diluted by its length.
+* **Broken articles.** Spinners swap a noun and leave its article: ``a authorities``,
+  ``an government``. An article that disagrees with the common word after it is counted as one
+  spun span (weight :data:`ARTICLE_EVIDENCE`); edited prose almost never has one.
+
+The **spin score** is the rate these support::
+
+    spin_score = (S / c + a) / (S / c + K + b)
+
+with ``S`` the expected number of spun spans, ``c`` = :data:`SPUN_FORM_COVERAGE`, ``K`` the
+intact spinnable words (each weighted as above and by the chance it was not itself spun), and
+``a / b`` the restorer's ``spin_prior`` over :data:`PRIOR_WEIGHT` pseudo-words. The posteriors
+depend on the rate, so it is iterated to its fixed point (an EM estimate of a mixing share).
+It reads as "the share of the words a spinner would touch that look touched": about zero for
+clean text, 0.1 to 0.6 for spun text. :data:`RISK_BANDS` cut it into risk levels.
+
+Restoration is not changed by any of this: the edits in a report are exactly those the restorer
+makes, and the restorer's own rate is reported beside the score as ``restore_spin_rate``.
+"""
+
+from __future__ import annotations
+
+import bisect
+import functools
+import heapq
+import math
+import weakref
+from collections import defaultdict
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, NamedTuple
+
+from restorer.candidates import Slot, build_lattice, span_text
+from restorer.config import RestorerConfig
+from restorer.core import Restorer, SegmentResult, _check_text
+from restorer.edits import Edit, Source
+from restorer.language import NOT_ENGLISH_NOTE
+from restorer.markup import protected_ranges, tokenize_around
+from restorer.render import article_for, match_case
+from restorer.score import channel, mean_zipf, prior_log_odds
+from restorer.table import PhraseTable, Row
+from restorer.tokenize import Token, split_segments
+
+__all__ = [
+    "ARTICLE_EVIDENCE",
+    "PRIOR_WEIGHT",
+    "REPORT_VERSION",
+    "RISK_BANDS",
+    "RISK_LEVELS",
+    "SPUN_FORM_COVERAGE",
+    "SpanEvidence",
+    "SpinMeter",
+    "SpinReport",
+    "detect",
+    "risk_level",
+]
+
+#: Version of the JSON written by :meth:`SpinReport.to_json`. Bump it when a field changes
+#: meaning or disappears; adding a field does not need a bump.
+REPORT_VERSION = 1
+
+#: Risk levels, from least to most spun.
+RISK_LEVELS = ("none", "low", "medium", "high")
+
+#: Lower bounds of the spin score for each level above ``none``. A text with no evidence either
+#: way scores the prior, ``spin_prior`` (0.02); clean paragraphs of the dev set score at most
+#: 0.03 (99th percentile 0.02, ``benchmarks/run_detect.py``). So ``low`` starts just above the
+#: prior, where some evidence of spinning exists; ``medium`` starts at three times anything clean
+#: text showed; ``high`` (0.2 and up: one spinnable word in five looks swapped) is where the
+#: median spun paragraph lies and where DESIGN.md places typical spun text.
+RISK_BANDS: Mapping[str, float] = {"low": 0.03, "medium": 0.08, "high": 0.2}
+
+#: Evidence (nats) of an article that disagrees with the word after it, as for a table row with
+#: prior 0.9: strong, since edited text rarely has one, but not certain (typos exist).
+ARTICLE_EVIDENCE = prior_log_odds(0.9)
+
+#: Of the spinner's swaps of words the tables know as originals, the share whose spun form the
+#: tables also know (so that the swap shows up as a candidate span). Not the restorer's
+#: ``coverage``, which is the share of *all* swaps: here both sides of the ratio are limited to
+#: the tables' vocabulary. Measured by ``benchmarks/run_detect.py`` on the aligned dev pairs
+#: (``calibration.spun_form_coverage``: 0.75 to 0.78 while the curated table grew from 1,986
+#: to 2,217 rows).
+SPUN_FORM_COVERAGE = 0.75
+
+#: How many spinnable words' worth of evidence the prior rate (``spin_prior``) is worth. Small,
+#: because the denominator counts only words a spinner would touch, not every word.
+PRIOR_WEIGHT = 5.0
+
+#: Spans whose posterior of being spun is below this are left out of the evidence list: the
+#: list answers "what shows it is spun", and a span at 3 % shows nothing.
+MIN_EVIDENCE_PROBABILITY = 0.1
+
+_MAX_RATE = 0.99
+# Evidence is kept rounded to this many decimals (of a nat): far finer than any score means.
+_DECIMALS = 3
+_ARTICLE_SOURCE = Source(
+    "detect", 0, "article disagrees with the next word", "signature: broken article"
+)
+# Articles are followed by a common lower-case word for the signature to count: ``a 2x``,
+# ``an xorg`` (pronounced "ex-org") and letters such as ``Part A in`` are not spinner damage.
+_ARTICLE_MIN_ZIPF = 3.0
+_ARTICLE_MIN_LETTERS = 3
+
+
+def risk_level(score: float) -> str:
+    """Return the risk level of a spin score (see :data:`RISK_BANDS`).
+
+    >>> risk_level(0.01), risk_level(0.05), risk_level(0.1), risk_level(0.5)
+    ('none', 'low', 'medium', 'high')
+    """
+    level = "none"
+    for name in RISK_LEVELS[1:]:
+        if score >= RISK_BANDS[name]:
+            level = name
+    return level
+
+
+def _sigmoid(x: float) -> float:
+    if x >= 0:
+        return 1.0 / (1.0 + math.exp(-x))
+    z = math.exp(x)
+    return z / (1.0 + z)
+
+
+@dataclass(frozen=True, slots=True)
+class SpanEvidence:
+    """One span that looks spun, with what it probably was and how sure we are.
+
+    Attributes:
+        start: offset of the span's first character in the input.
+        end: offset just past its last character.
+        spun: the input text at ``[start:end]``.
+        suggestion: the likely original (the restorer's replacement when it edits the span),
+            or None where detection knows something is wrong but not what was there.
+        probability: posterior that the span was spun, at the document's spin score.
+        evidence: the evidence behind it, in nats (the scorer's evidence; see
+            :attr:`~restorer.score.Score.evidence`).
+        edited: whether the restorer changes this span.
+        source: the table row (or detection rule) behind it.
+    """
+
+    start: int
+    end: int
+    spun: str
+    suggestion: str | None
+    probability: float
+    evidence: float
+    edited: bool
+    source: Source
+
+    def to_json(self) -> dict[str, Any]:
+        """Return the span as a JSON-ready dict."""
+        return {
+            "start": self.start,
+            "end": self.end,
+            "spun": self.spun,
+            "suggestion": self.suggestion,
+            "probability": round(self.probability, 4),
+            "evidence": round(self.evidence, 4),
+            "edited": self.edited,
+            "source": self.source.to_json(),
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class SpinReport:
+    """How spun a document is, and the evidence.
+
+    Attributes:
+        spin_score: the estimated share of spinnable words that were spun, 0 to 1 (see the
+            module docstring); about 0 for clean text.
+        risk: ``none``, ``low``, ``medium`` or ``high`` (:data:`RISK_BANDS`).
+        words: words in the document.
+        spun_spans: spans the restorer would restore (rendering fixes such as a/an excluded).
+        spun_spans_per_1000_words: ``spun_spans`` per 1,000 words, the figure list-based
+            checkers report.
+        restore_spin_rate: the spin rate the restorer itself used (word-weighted over segments).
+        evidence: the strongest spans, most probable first.
+    """
+
+    spin_score: float
+    risk: str
+    words: int
+    spun_spans: int
+    spun_spans_per_1000_words: float
+    restore_spin_rate: float
+    evidence: tuple[SpanEvidence, ...] = field(default_factory=tuple)
+
+    def to_json(self) -> dict[str, Any]:
+        """Return the versioned JSON record of the report."""
+        return {
+            "version": REPORT_VERSION,
+            "spin_score": round(self.spin_score, 4),
+            "risk": self.risk,
+            "words": self.words,
+            "spun_spans": self.spun_spans,
+            "spun_spans_per_1000_words": round(self.spun_spans_per_1000_words, 2),
+            "restore_spin_rate": round(self.restore_spin_rate, 4),
+            "evidence": [e.to_json() for e in self.evidence],
+        }
+
+
+class _Candidate(NamedTuple):
+    """A span waiting for the final rate: everything but its probability."""
+
+    evidence: float
+    start: int
+    end: int
+    spun: str
+    suggestion: str | None
+    edited: bool
+    source: Source
+
+
+# Canonical-phrase tables, built once per phrase table (tables are immutable).
+_CANONICALS: weakref.WeakKeyDictionary[PhraseTable, PhraseTable] = weakref.WeakKeyDictionary()
+
+
+def _canonical_table(table: PhraseTable) -> PhraseTable:
+    """Return a table whose "spun" side is every original the given table proposes.
+
+    Matching it finds the words a spinner would have rewritten (``said``, ``House``), with the
+    same casing and lemma rules as the table itself (``say`` finds ``says``). Each row's prior
+    is the highest prior of the rows proposing that original.
+    """
+    found = _CANONICALS.get(table)
+    if found is None:
+        seen: dict[str, Row] = {}
+        for row in table:
+            for canonical in row.canonicals:
+                known = seen.get(canonical)
+                if canonical.strip() and (known is None or row.prior > known.prior):
+                    seen[canonical] = Row(canonical, (row.spun,), row.prior, "canonical")
+        found = PhraseTable(seen.values(), name=f"canonicals of {table.name}")
+        _CANONICALS[table] = found
+    return found
+
+
+class SpinMeter:
+    """Collects detection evidence segment by segment and reports on the whole document.
+
+    The restorer works on bounded segments; a meter takes each :class:`SegmentResult` as it
+    comes (from :meth:`Restorer.iter_restore`, so files are never read whole). It keeps the
+    evidence as counts of rounded values (a few thousand numbers at most, however long the
+    document) and the strongest spans, so memory and the cost of :meth:`spin_score` stay flat.
+
+    >>> from restorer.table import Row
+    >>> table = PhraseTable([Row("Related Press", ("Associated Press",), 0.98, "example")])
+    >>> restorer = Restorer(RestorerConfig(default_table=False), table=table)
+    >>> meter = SpinMeter(restorer)
+    >>> meter.add(restorer.restore_segment("Reported by The Related Press on Monday."))
+    >>> report = meter.report()
+    >>> report.risk, [e.suggestion for e in report.evidence]
+    ('high', ['Associated Press'])
+    """
+
+    def __init__(self, restorer: Restorer, max_evidence: int = 10) -> None:
+        self.restorer = restorer
+        self.max_evidence = max_evidence
+        # Spun-looking spans, as the share of each covered token: rounded best evidence on the
+        # token -> sum of 1 / (tokens in that span), so a span counts once, however long.
+        self._spun: defaultdict[float, float] = defaultdict(float)
+        # Intact spinnable words: rounded best spun evidence on them (None: none) -> weight.
+        self._intact: defaultdict[float | None, float] = defaultdict(float)
+        self._candidates: list[_Candidate] = []
+        self._words = 0
+        self._edits = 0
+        self._rate_weighted = 0.0
+
+    def add(self, result: SegmentResult) -> None:
+        """Take the evidence of one restored segment."""
+        config = self.restorer.config
+        self._words += result.words
+        self._rate_weighted += result.spin_rate * max(result.words, 1)
+        if NOT_ENGLISH_NOTE in result.notes:
+            return  # left alone by the restorer; English tables say nothing about it
+        tokens, slots = self._lattice(result.text)
+        scores = self.restorer.scorer.score(tokens, slots) if slots else []
+        best: dict[int, tuple[float, int]] = {}
+        spans: list[tuple[float, int, int, str, Source]] = []
+        for slot, slot_scores in zip(slots, scores, strict=True):
+            evidence = max(s.evidence for s in slot_scores)
+            top = max(
+                zip(slot.candidates, slot_scores, strict=True),
+                key=lambda cs: (cs[1].base, cs[0].text),
+            )[0]
+            spun = span_text(tokens, slot.start, slot.end)
+            suggestion = match_case(spun, top.text, exact_case=top.row.case_sensitive)
+            source = Source(top.row.table, top.row.line, top.row.describe(), top.row.source)
+            spans.append((evidence, slot.start, slot.end, suggestion, source))
+            _cover(best, slot.start, slot.end, evidence)
+        for i in _broken_articles(tokens):
+            spans.append((ARTICLE_EVIDENCE, i, i + 2, "", _ARTICLE_SOURCE))
+            _cover(best, i, i + 2, ARTICLE_EVIDENCE)
+        for ev, length in best.values():
+            self._spun[round(ev, _DECIMALS)] += 1.0 / length
+        for start, end, weight in _intact_spans(
+            tokens, _canonical_table(self.restorer.table), config
+        ):
+            covered = [best[t][0] for t in range(start, end) if t in best]
+            self._intact[round(max(covered), _DECIMALS) if covered else None] += weight
+        self._collect(result, tokens, spans)
+        self._edits += sum(1 for e in result.edits if e.source.table != "render")
+
+    def _lattice(self, text: str) -> tuple[list[Token], list[Slot]]:
+        """Return the segment's tokens and candidate spans, as the restorer builds them.
+
+        This mirrors the first steps of :meth:`Restorer.restore_segment` (markup and addresses
+        protected, composed rows, the allow list); rows the deny list forces or flags are edits
+        of the result and reach the evidence that way.
+        """
+        r = self.restorer
+        tokens = tokenize_around(text, protected_ranges(text))
+        span = max(r.config.max_span_tokens, getattr(r, "_span", 0))
+        slots = build_lattice(tokens, r.table, span, compose=r.config.compose, allow=r.lists.allow)
+        return tokens, slots
+
+    def _collect(
+        self,
+        result: SegmentResult,
+        tokens: Sequence[Token],
+        spans: Iterable[tuple[float, int, int, str, Source]],
+    ) -> None:
+        """Keep the strongest spans, without overlaps.
+
+        Where the restorer edits, the edit is the span (its replacement is the suggestion);
+        elsewhere the strongest candidate span wins and the weaker ones it overlaps are dropped.
+        """
+        offset = result.offset
+        by_chars: dict[tuple[int, int], float] = {}
+        found: list[_Candidate] = []
+        taken = _Intervals()
+        ordered = sorted(spans, key=lambda s: (-s[0], s[1], s[2]))
+        for ev, start, end, _suggestion, _source in ordered:
+            key = (tokens[start].start + offset, tokens[end - 1].end + offset)
+            by_chars.setdefault(key, ev)
+        for edit in result.edits:
+            if edit.source.table == "render":
+                continue
+            ev = by_chars.get((edit.start, edit.end), edit.score.get("total", 0.0))
+            found.append(_edit_candidate(edit, ev))
+            taken.add(edit.start, edit.end)
+        kept = 0
+        for ev, start, end, suggestion, source in ordered:
+            if kept >= self.max_evidence:
+                break  # the rest are weaker than everything kept: they cannot make the list
+            lo, hi = tokens[start].start + offset, tokens[end - 1].end + offset
+            if not taken.add(lo, hi):
+                continue
+            spun = result.text[lo - offset : hi - offset]
+            found.append(_Candidate(ev, lo, hi, spun, suggestion or None, False, source))
+            kept += 1
+        self._candidates = heapq.nlargest(
+            self.max_evidence,
+            self._candidates + found,
+            key=lambda c: (c.evidence, c.edited, -c.start),
+        )
+
+    def spin_score(self) -> float:
+        """Return the document's spin score from the evidence taken so far."""
+        config = self.restorer.config
+        coverage = SPUN_FORM_COVERAGE
+        b = PRIOR_WEIGHT
+        a = config.spin_prior * b
+        rho = config.spin_prior
+        for _ in range(100):
+            ch = channel(rho)
+            spun = sum(share * _sigmoid(ev + ch) for ev, share in self._spun.items())
+            intact = sum(
+                n if ev is None else n * (1.0 - _sigmoid(ev + ch)) for ev, n in self._intact.items()
+            )
+            new = (spun / coverage + a) / (spun / coverage + intact + b)
+            new = min(max(new, 1e-6), _MAX_RATE)
+            if abs(new - rho) < 1e-7:
+                return new
+            rho = new
+        return rho
+
+    def report(self) -> SpinReport:
+        """Return the report on everything added so far."""
+        score = self.spin_score()
+        ch = channel(score)
+        evidence = []
+        for c in sorted(self._candidates, key=lambda c: (-c.evidence, not c.edited, c.start)):
+            p = _sigmoid(c.evidence + ch)
+            if c.edited or p >= MIN_EVIDENCE_PROBABILITY:
+                evidence.append(
+                    SpanEvidence(
+                        c.start, c.end, c.spun, c.suggestion, p, c.evidence, c.edited, c.source
+                    )
+                )
+        words = self._words
+        rate = self._rate_weighted / max(words, 1) if words else 0.0
+        return SpinReport(
+            spin_score=score,
+            risk=risk_level(score),
+            words=words,
+            spun_spans=self._edits,
+            spun_spans_per_1000_words=1000.0 * self._edits / words if words else 0.0,
+            restore_spin_rate=rate,
+            evidence=tuple(evidence),
+        )
+
+
+class _Intervals:
+    """Non-overlapping half-open intervals, kept sorted for ``O(log n)`` overlap checks."""
+
+    def __init__(self) -> None:
+        self._starts: list[int] = []
+        self._ends: list[int] = []
+
+    def add(self, start: int, end: int) -> bool:
+        """Add ``[start, end)`` unless it overlaps one already there; return whether added."""
+        i = bisect.bisect_right(self._starts, start)
+        if i > 0 and self._ends[i - 1] > start:
+            return False
+        if i < len(self._starts) and self._starts[i] < end:
+            return False
+        self._starts.insert(i, start)
+        self._ends.insert(i, end)
+        return True
+
+
+def _cover(best: dict[int, tuple[float, int]], start: int, end: int, evidence: float) -> None:
+    for t in range(start, end):
+        if t not in best or evidence > best[t][0]:
+            best[t] = (evidence, end - start)
+
+
+def _edit_candidate(edit: Edit, evidence: float) -> _Candidate:
+    return _Candidate(
+        evidence, edit.start, edit.end, edit.spun, edit.replacement, True, edit.source
+    )
+
+
+def _broken_articles(tokens: Sequence[Token]) -> list[int]:
+    """Return the indices of articles that disagree with the common word after them."""
+    found = []
+    for i in range(len(tokens) - 1):
+        art, word = tokens[i], tokens[i + 1]
+        if art.text.lower() not in ("a", "an") or art.ws != " " or word.protected:
+            continue
+        w = word.text
+        if len(w) < _ARTICLE_MIN_LETTERS or not w.isalpha() or w.isupper():
+            continue
+        expected = article_for(w)
+        if expected is None or expected == art.text.lower():
+            continue
+        if mean_zipf(w) >= _ARTICLE_MIN_ZIPF:
+            found.append(i)
+    return found
+
+
+def _intact_spans(
+    tokens: Sequence[Token], canonicals: PhraseTable, config: RestorerConfig
+) -> list[tuple[int, int, float]]:
+    """Return the spans of words the tables know as originals, with their weight.
+
+    Longest match first. The weight is the best prior of the rows proposing the original: an
+    intact word is a chance the spinner passed up only as far as the tables tie it to a swap,
+    and a word they propose only weakly (``agency`` for ``company``, prior 0.2) says little.
+    """
+    spans = []
+    i = 0
+    while i < len(tokens):
+        tok = tokens[i]
+        if tok.protected or not any(c.isalnum() for c in tok.text):
+            i += 1
+            continue
+        matches = canonicals.lookup(tokens, i, config.max_span_tokens)
+        if matches:
+            spans.append((i, i + matches[0].length, matches[0].row.prior))
+            i += matches[0].length
+        else:
+            i += 1
+    return spans
+
+
+@functools.lru_cache(maxsize=8)
+def _default_restorer(config: RestorerConfig) -> Restorer:
+    return Restorer(config)
+
+
+def detect(
+    text: str,
+    config: RestorerConfig | None = None,
+    *,
+    max_evidence: int = 10,
+    restorer: Restorer | None = None,
+    **options: Any,
+) -> SpinReport:
+    """Return how spun ``text`` is, with the evidence.
+
+    >>> report = detect("Nothing in this sentence was spun.")
+    >>> report.risk, report.spun_spans, report.evidence
+    ('none', 0, ())
+
+    Args:
+        text: the document.
+        config: restorer options; defaults to :class:`RestorerConfig` ().
+        max_evidence: how many spans to list at most.
+        restorer: a configured :class:`Restorer` to use instead of ``config`` (pipelines reuse
+            one).
+        **options: individual options overriding ``config`` (``model="fast"``, ...).
+
+    Raises:
+        TypeError: for bytes or other non-text input.
+    """
+    text = _check_text(text)
+    if restorer is None:
+        base = config or RestorerConfig()
+        restorer = _default_restorer(base.with_options(**options) if options else base)
+    meter = SpinMeter(restorer, max_evidence=max_evidence)
+    for offset, segment in split_segments(text, restorer.config.max_segment_chars):
+        meter.add(restorer.restore_segment(segment, offset))
+    return meter.report()
