@@ -11,11 +11,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import NamedTuple
 
+from restorer.conditions import SegmentWords
 from restorer.inflect import analyses, inflect_phrase
 from restorer.table import Match, PhraseTable, Row
 from restorer.tokenize import Token
 
-__all__ = ["Candidate", "Slot", "build_lattice", "span_text"]
+__all__ = ["Candidate", "Slot", "build_lattice", "span_text", "texts_for"]
 
 
 class Candidate(NamedTuple):
@@ -41,7 +42,7 @@ def span_text(tokens: Sequence[Token], start: int, end: int) -> str:
     return "".join(parts)
 
 
-def _texts_for(match: Match) -> list[str]:
+def texts_for(match: Match) -> list[str]:
     """Return the canonical phrases of a match, each inflected like the input word.
 
     One form per canonical: among the input word's readings, those whose part of speech the
@@ -63,23 +64,159 @@ def _texts_for(match: Match) -> list[str]:
     return out
 
 
-def build_lattice(tokens: Sequence[Token], table: PhraseTable, max_length: int = 5) -> list[Slot]:
-    """Return the slots of a token sequence, ordered by start then by decreasing length."""
-    slots: list[Slot] = []
+def build_lattice(
+    tokens: Sequence[Token],
+    table: PhraseTable,
+    max_length: int = 5,
+    *,
+    compose: bool = False,
+    allow: Sequence[tuple[str, ...]] = (),
+) -> list[Slot]:
+    """Return the slots of a token sequence, ordered by start then by decreasing length.
+
+    Args:
+        tokens: the segment's tokens.
+        table: the phrase table.
+        max_length: longest span looked up, in tokens.
+        compose: also propose phrases built from adjacent matches whose joined originals the
+            table attests (``bosom`` + ``malignant growth`` -> ``breast cancer``; see
+            :mod:`restorer.compose`).
+        allow: phrases (normalised word tuples) never to touch: no slot overlaps them.
+
+    A row with a condition (:mod:`restorer.conditions`) is proposed only where its condition
+    holds in this segment.
+    """
+    doc: SegmentWords | None = None
+    matches: list[list[Match]] = []
+    held: list[list[Match]] = []
     for i, tok in enumerate(tokens):
-        if tok.protected or not any(c.isalnum() for c in tok.text):
-            continue
+        found: list[Match] = []
+        if not tok.protected and any(c.isalnum() for c in tok.text):
+            found = table.lookup(tokens, i, max_length)
+        ok = found
+        if any(m.row.condition is not None for m in found):
+            if doc is None:
+                doc = SegmentWords([t.text for t in tokens])
+            ok = [
+                m
+                for m in found
+                if m.row.condition is None or m.row.condition.holds(doc, i, i + m.length)
+            ]
+        matches.append(found)
+        held.append(ok)
+    held = _drop_contained(held)
+    blocked = _allowed_tokens(tokens, allow) if allow else frozenset()
+    slots: list[Slot] = []
+    for i, found in enumerate(held):
         by_span: dict[int, list[Candidate]] = {}
-        for match in table.lookup(tokens, i, max_length):
+        for match in found:
+            if blocked and not blocked.isdisjoint(range(i, i + match.length)):
+                continue
             spun = span_text(tokens, i, i + match.length).lower()
             bucket = by_span.setdefault(match.length, [])
-            for text in _texts_for(match):
-                if text.lower() == spun or any(c.text == text for c in bucket):
+            for text in texts_for(match):
+                if text.lower() == spun:
                     continue
-                bucket.append(Candidate(text, match.row, bool(match.inflection)))
+                cand = Candidate(text, match.row, bool(match.inflection))
+                same = next((k for k, c in enumerate(bucket) if c.text == text), None)
+                if same is None:
+                    bucket.append(cand)
+                elif _stronger(cand, bucket[same]):
+                    bucket[same] = cand  # two rows propose the same text: keep the stronger
+        if compose:
+            from restorer.compose import composed_candidates
+
+            for length, cand in composed_candidates(tokens, i, matches, table, max_length):
+                if blocked and not blocked.isdisjoint(range(i, i + length)):
+                    continue
+                bucket = by_span.setdefault(length, [])
+                if not any(c.text.lower() == cand.text.lower() for c in bucket):
+                    bucket.append(cand)
         slots.extend(
-            Slot(i, i + length, tuple(cands))
+            Slot(i, i + length, tuple(_prefer_exact(cands)))
             for length, cands in sorted(by_span.items(), reverse=True)
             if cands
         )
     return slots
+
+
+def _drop_contained(held: list[list[Match]]) -> list[list[Match]]:
+    """Drop matches inside a longer match that agrees with them and is at least as confident.
+
+    A row written for the longer phrase (``likelihood thickness work -> probability density
+    function``) says the whole phrase is one spun unit; a shorter row inside it that proposes
+    part of the same original (``likelihood thickness -> probability density``) would restore
+    half of it and leave ``work``, and the fast scorer cannot see that (a shorter canonical
+    often has the better frequency). So the longer row subsumes the shorter one, as in
+    longest-match phrase replacement. A longer row that proposes something else for the
+    shared words, or is less confident, hides nothing: the scorer chooses between them. Nor
+    does one that another match crosses (``preventing at`` across the start of ``at the
+    entrance traces``): there the shorter rows may combine with the crossing one.
+    """
+    longest = max((m.length for found in held for m in found), default=0)
+    if longest < 2:
+        return held
+    ends_at: dict[int, list[int]] = {}  # start -> ends of the matches starting there
+    for i, found in enumerate(held):
+        ends_at[i] = [i + m.length for m in found]
+
+    def crossed(start: int, end: int) -> bool:
+        for a in range(max(0, start - longest + 1), end):
+            for b in ends_at.get(a, ()):
+                if a < start < b < end or start < a < end < b:
+                    return True
+        return False
+
+    # the longer matches that may subsume others, by start
+    outer: dict[int, list[tuple[int, float, list[str]]]] = {}
+    for i, found in enumerate(held):
+        for m in found:
+            if m.length > 1 and not crossed(i, i + m.length):
+                canonicals = [f" {c.lower()} " for c in m.row.canonicals]
+                outer.setdefault(i, []).append((i + m.length, m.row.prior, canonicals))
+    if not outer:
+        return held
+    out: list[list[Match]] = []
+    for i, found in enumerate(held):
+        kept = []
+        for m in found:
+            inner = [f" {c.lower()} " for c in m.row.canonicals]
+            subsumed = any(
+                i + m.length <= end
+                and end - start > m.length
+                and prior >= m.row.prior
+                and any(c in o for c in inner for o in canonicals)
+                for start in range(max(0, i - longest + 1), i + 1)
+                for end, prior, canonicals in outer.get(start, ())
+            )
+            if not subsumed:
+                kept.append(m)
+        out.append(kept)
+    return out
+
+
+def _stronger(a: Candidate, b: Candidate) -> bool:
+    """Whether candidate ``a`` is better evidence than ``b`` for the same text and span."""
+    return (not a.lemma_match, a.row.prior) > (not b.lemma_match, b.row.prior)
+
+
+def _prefer_exact(cands: list[Candidate]) -> list[Candidate]:
+    """Drop lemma matches from a span that a row also matches exactly.
+
+    A row written for this very form (``bouncing boxes -> bounding boxes``) is more specific
+    than another row's generalisation through a lemma (``bouncing box -> ...``, re-inflected),
+    as a longer match is more specific than a shorter one.
+    """
+    if any(c.lemma_match for c in cands) and not all(c.lemma_match for c in cands):
+        return [c for c in cands if not c.lemma_match]
+    return cands
+
+
+def _allowed_tokens(tokens: Sequence[Token], allow: Sequence[tuple[str, ...]]) -> frozenset[int]:
+    """Return the positions of tokens inside an occurrence of an allowed phrase."""
+    words = SegmentWords([t.text for t in tokens])
+    blocked: set[int] = set()
+    for phrase in allow:
+        for i in words.starts(phrase):
+            blocked.update(range(i, i + len(phrase)))
+    return frozenset(blocked)

@@ -17,18 +17,26 @@ File format (``restorer-phrases`` version 1), UTF-8 text, one row per line::
 - Lemma-aware matching: a word of the spun phrase written in its base form (``mention``) also
   matches its inflections (``mentioned``, ``mentions``), and the canonical is re-inflected
   (``said``, ``says``). A word written inflected (``stated``) matches only that form.
+- Curly and straight apostrophes match each other (``isn’t`` finds the ``isn't`` row).
+
+Version 2 (``# restorer-phrases 2``) adds an optional fifth column, ``condition``: other phrases
+the match requires or forbids in the same document (``"surface area" AND NOT "with MACS"``; see
+:mod:`restorer.conditions`). Version 1 files are still read; :meth:`PhraseTable.save` writes
+version 1 unless a row has a condition.
 """
 
 from __future__ import annotations
 
 import functools
 import importlib.resources
+import re
 from collections import defaultdict
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import NamedTuple
+from typing import IO, NamedTuple
 
+from restorer.conditions import Condition, ConditionError, parse_condition
 from restorer.errors import TableFormatError
 from restorer.inflect import Analysis, analyses
 from restorer.tokenize import Token, tokenize
@@ -40,14 +48,20 @@ __all__ = [
     "PhraseTable",
     "Row",
     "lint",
+    "load_optional_table",
     "load_table",
     "parse_table",
 ]
 
 FORMAT_NAME = "restorer-phrases"
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
+#: Versions this restorer reads. Version 1 has four columns; version 2 adds ``condition``.
+READ_VERSIONS = (1, 2)
 HEADER = f"# {FORMAT_NAME} {FORMAT_VERSION}"
+HEADER_V1 = f"# {FORMAT_NAME} 1"
 COLUMNS = "# spun\tcanonical\tprior\tsource"
+COLUMNS_V2 = "# spun\tcanonical\tprior\tsource\tcondition"
+_APOSTROPHES = str.maketrans({"’": "'", "‘": "'", "‛": "'"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,6 +75,8 @@ class Row:
         source: provenance (``curated: verbs of saying``, ``wordnet-3.0``, ``user``...).
         table: name of the table the row came from.
         line: 1-based line number in that table's file (0 for rows built in memory).
+        condition: other phrases the match requires or forbids in the same document (None: the
+            row matches wherever its phrase occurs).
     """
 
     spun: str
@@ -69,6 +85,7 @@ class Row:
     source: str
     table: str = "memory"
     line: int = 0
+    condition: Condition | None = None
 
     @property
     def case_sensitive(self) -> bool:
@@ -80,16 +97,25 @@ class Row:
         return f"{self.spun} -> {'|'.join(self.canonicals)}"
 
     def to_tsv(self) -> str:
-        """Return the row as one line of the table format (without newline)."""
-        return f"{self.spun}\t{'|'.join(self.canonicals)}\t{self.prior!r}\t{self.source}"
+        """Return the row as one line of the table format (without newline).
+
+        Rows with a condition get the version 2 fifth column.
+        """
+        line = f"{self.spun}\t{'|'.join(self.canonicals)}\t{self.prior!r}\t{self.source}"
+        return f"{line}\t{self.condition.render()}" if self.condition is not None else line
 
 
 class _Entry(NamedTuple):
-    """A row prepared for lookup: its tokens, and which of them are base forms."""
+    """A row prepared for lookup: its tokens as matched.
+
+    Whether a word is a base form (and so may match inflections) is decided at match time and
+    cached per word, not here: analysing every word of a large table up front would make
+    loading it slow, while lookups only ever ask about the few words that occur in the text.
+    """
 
     row: Row
     words: tuple[str, ...]  # tokens as matched: lower case unless the row is case-sensitive
-    base: tuple[bool, ...]  # token may match inflections (written as a base form)
+    size: int  # words that count toward a lookup's length limit (punctuation tokens do not)
 
 
 class Match(NamedTuple):
@@ -142,18 +168,30 @@ def parse_table(lines: Iterable[str], path: str) -> list[Row]:
     parts = first.lstrip("# ").split()
     if len(parts) != 2 or parts[0] != FORMAT_NAME:
         raise TableFormatError(path, 1, f"expected the header {HEADER!r}, found {first[:60]!r}")
-    if parts[1] != str(FORMAT_VERSION):
+    if parts[1] not in {str(v) for v in READ_VERSIONS}:
         raise TableFormatError(
-            path, 1, f"unsupported {FORMAT_NAME} version {parts[1]!r} (this restorer reads 1)"
+            path,
+            1,
+            f"unsupported {FORMAT_NAME} version {parts[1]!r} "
+            f"(this restorer reads {', '.join(str(v) for v in READ_VERSIONS)})",
         )
+    version = int(parts[1])
     for number, raw in enumerate(it, start=2):
         line = raw.rstrip("\r\n")
         if not line.strip() or line.startswith("#"):
             continue
         fields = line.split("\t")
+        condition: Condition | None = None
+        if version >= 2 and len(fields) == 5:
+            text = fields.pop().strip()
+            try:
+                condition = parse_condition(text) if text else None
+            except ConditionError as exc:
+                raise TableFormatError(path, number, str(exc)) from None
         if len(fields) != 4:
+            want = "4 or 5" if version >= 2 else "4"
             raise TableFormatError(
-                path, number, f"expected 4 tab-separated fields, got {len(fields)}"
+                path, number, f"expected {want} tab-separated fields, got {len(fields)}"
             )
         spun, canon, prior_text, source = (f.strip() for f in fields)
         if not spun:
@@ -164,7 +202,7 @@ def parse_table(lines: Iterable[str], path: str) -> list[Row]:
         if not source:
             raise TableFormatError(path, number, "the source (provenance) column is empty")
         prior = _check_prior(prior_text, path, number)
-        rows.append(Row(" ".join(spun.split()), canonicals, prior, source, name, number))
+        rows.append(Row(" ".join(spun.split()), canonicals, prior, source, name, number, condition))
     return rows
 
 
@@ -181,18 +219,30 @@ class PhraseTable:
         self.rows: tuple[Row, ...] = tuple(rows)
         index: dict[str, list[_Entry]] = defaultdict(list)
         for row in self.rows:
-            words = tuple(t.text for t in tokenize(row.spun))
+            words = _row_words(row.spun)
             if not row.case_sensitive:
                 words = tuple(w.lower() for w in words)
-            base = tuple(
-                (not row.case_sensitive) and any(a.is_base for a in analyses(w.lower()))
-                for w in words
-            )
-            index[words[0].lower()].append(_Entry(row, words, base))
+            size = sum(1 for w in words if any(c.isalnum() for c in w))
+            index[words[0].lower()].append(_Entry(row, words, max(size, 1)))
+        self._set_index(index)
+
+    def _set_index(self, index: dict[str, list[_Entry]]) -> None:
         for entries in index.values():
             entries.sort(key=lambda e: -len(e.words))
         self._index = dict(index)
         self.max_length = max((len(e.words) for v in index.values() for e in v), default=0)
+        #: the longest row in words (the unit of ``lookup``'s ``max_length``)
+        self.max_words = max((e.size for v in index.values() for e in v), default=0)
+        self._canonicals: frozenset[str] | None = None
+
+    @property
+    def canonicals(self) -> frozenset[str]:
+        """Every canonical phrase of the table, lower case (the terms the table attests)."""
+        if self._canonicals is None:
+            self._canonicals = frozenset(
+                c.lower().translate(_APOSTROPHES) for row in self.rows for c in row.canonicals
+            )
+        return self._canonicals
 
     @classmethod
     def load(cls, path: str | Path) -> PhraseTable:
@@ -212,18 +262,34 @@ class PhraseTable:
         return cls(rows, name=p.name)
 
     def merged(self, *others: PhraseTable) -> PhraseTable:
-        """Return one table holding the rows of this table and ``others``."""
+        """Return one table holding the rows of this table and ``others``.
+
+        The prepared index entries are reused, so merging a big table costs a dictionary
+        merge, not a second tokenization of every row.
+        """
         rows = [*self.rows]
-        for other in others:
-            rows.extend(other.rows)
-        return PhraseTable(rows, name="+".join([self.name, *(o.name for o in others)]))
+        index: dict[str, list[_Entry]] = defaultdict(list)
+        for table in (self, *others):
+            rows.extend(table.rows if table is not self else ())
+            for key, entries in table._index.items():
+                index[key].extend(entries)
+        out = PhraseTable.__new__(PhraseTable)
+        out.name = "+".join([self.name, *(o.name for o in others)])
+        out.rows = tuple(rows)
+        out._set_index(index)
+        return out
 
     def save(self, path: str | Path) -> None:
         """Write the table in the ``restorer-phrases`` format."""
         with Path(path).open("w", encoding="utf-8", newline="\n") as fh:
-            fh.write(f"{HEADER}\n{COLUMNS}\n")
-            for row in self.rows:
-                fh.write(row.to_tsv() + "\n")
+            self.write(fh)
+
+    def write(self, fh: IO[str]) -> None:
+        """Write the table to an open text stream: version 1 unless a row has a condition."""
+        v2 = any(row.condition is not None for row in self.rows)
+        fh.write(f"{HEADER}\n{COLUMNS_V2}\n" if v2 else f"{HEADER_V1}\n{COLUMNS}\n")
+        for row in self.rows:
+            fh.write(row.to_tsv() + "\n")
 
     def __len__(self) -> int:
         return len(self.rows)
@@ -235,21 +301,63 @@ class PhraseTable:
         """Return every row matching at token ``i``, longest first.
 
         Matching is case-insensitive for lower-case rows and lemma-aware for words written in
-        base form.
+        base form. ``max_length`` counts words: the hyphens of ``man-in-the-middle`` and the
+        parentheses of ``(IoT)`` are tokens, but they do not make a phrase longer.
         """
-        first = tokens[i].text.lower()
+        first = tokens[i].text.lower().translate(_APOSTROPHES)
         keys = {first} | {a.lemma for a in analyses(first)}
         found: list[Match] = []
+        second: set[str] | None = None  # the next token's forms, computed once if needed
         for key in keys:
             for entry in self._index.get(key, ()):
                 n = len(entry.words)
-                if n > max_length or i + n > len(tokens):
+                if entry.size > max_length or i + n > len(tokens):
                     continue
+                if n > 1 and entry.words[1].isascii():
+                    # A cheap necessary condition before the full match (most multi-word rows
+                    # fail on their second word): _match_entry accepts a word only if the
+                    # token, lower-cased, is that word (in any case, for ASCII words) or has
+                    # it as a lemma.
+                    if second is None:
+                        text = tokens[i + 1].text.translate(_APOSTROPHES).lower()
+                        second = {text} | {a.lemma for a in analyses(text)}
+                    if entry.words[1].lower() not in second:
+                        continue
                 match = _match_entry(entry, tokens, i)
                 if match is not None:
                     found.append(match)
         found.sort(key=lambda m: (-m.length, m.row.table, m.row.line))
         return found
+
+
+@functools.lru_cache(maxsize=65_536)
+def _is_base(word: str) -> bool:
+    """True when a (lower-case) table word is a base form, so it also matches inflections."""
+    return any(a.is_base for a in analyses(word))
+
+
+@functools.cache
+def _special_cases() -> frozenset[str]:
+    from restorer.tokenize import _tokenizer
+
+    return frozenset(w.lower() for w in _tokenizer().rules or {})
+
+
+_PLAIN = re.compile(r"[A-Za-z]+(?:-[A-Za-z]+)*(?: [A-Za-z]+(?:-[A-Za-z]+)*)*")
+_HYPHEN = re.compile(r"(-)")
+
+
+def _row_words(spun: str) -> tuple[str, ...]:
+    """Return the tokens of a row's spun phrase, as the tokenizer splits running text.
+
+    Plain letter words split on spaces (and around hyphens between letters) exactly as the
+    tokenizer would, unless the tokenizer has a special case for the word (``cannot``); that
+    keeps loading a large table fast. Anything else goes through the tokenizer. Apostrophes are
+    made straight, so both kinds of input apostrophe find the row.
+    """
+    if _PLAIN.fullmatch(spun) and not any(w.lower() in _special_cases() for w in spun.split()):
+        return tuple(p for w in spun.split(" ") for p in _HYPHEN.split(w))
+    return tuple(t.text.translate(_APOSTROPHES) for t in tokenize(spun) if t.text.strip())
 
 
 def _match_entry(entry: _Entry, tokens: Sequence[Token], i: int) -> Match | None:
@@ -258,14 +366,15 @@ def _match_entry(entry: _Entry, tokens: Sequence[Token], i: int) -> Match | None
         tok = tokens[i + k]
         if tok.protected:
             return None
+        text = tok.text.translate(_APOSTROPHES)
         if entry.row.case_sensitive:
-            if tok.text != word and tok.text != word.upper():
+            if text != word and text != word.upper():
                 return None
             continue
-        lower = tok.text.lower()
+        lower = text.lower()
         if lower == word:
             continue
-        if not entry.base[k]:
+        if not _is_base(word):
             return None
         readings = tuple(a for a in analyses(lower) if a.lemma == word)
         if not readings:
@@ -283,11 +392,13 @@ def lint(table: PhraseTable) -> list[str]:
     depend on the order rows are tried.
     """
     problems: list[str] = []
-    seen: dict[str, Row] = {}
+    seen: dict[tuple[str, str], Row] = {}
     pairs: set[tuple[str, str]] = set()
     for row in table.rows:
         where = f"{row.table}:{row.line}"
-        key = row.spun if row.case_sensitive else row.spun.lower()
+        # rows with different conditions (version 2) may share a spun phrase
+        condition = row.condition.render() if row.condition is not None else ""
+        key = (row.spun if row.case_sensitive else row.spun.lower(), condition)
         if not row.source.strip():
             problems.append(f"{where}: row {row.spun!r} has no provenance")
         if any(c.lower() == row.spun.lower() for c in row.canonicals):
@@ -312,6 +423,27 @@ def _shipped_table_files() -> list[Path]:
     return sorted(
         Path(str(p)) for p in data.iterdir() if p.name.endswith("_en.tsv") and p.is_file()
     )
+
+
+#: Tables shipped in ``restorer/data/optional/`` that are loaded only on request.
+OPTIONAL_TABLES = {"thesaurus": "thesaurus_en.tsv"}
+
+
+@functools.cache
+def load_optional_table(name: str) -> PhraseTable:
+    """Return a shipped table that is not loaded by default (``"thesaurus"``), cached.
+
+    The thesaurus table (inverse WordNet and MyThes, built by ``data/build_thesaurus.py``)
+    proposes many more candidates, but the ``fast`` scorer cannot tell a spun word from a rare
+    original among so many, and loading it takes seconds; see ``data/SOURCES.md``.
+
+    Raises:
+        LookupError: for a name that is not an optional table.
+    """
+    if name not in OPTIONAL_TABLES:
+        raise LookupError(f"no optional table {name!r}; available: {', '.join(OPTIONAL_TABLES)}")
+    data = importlib.resources.files("restorer") / "data" / "optional" / OPTIONAL_TABLES[name]
+    return PhraseTable.load(Path(str(data)))
 
 
 @functools.cache

@@ -29,7 +29,7 @@ def _write(tmp_path, body: str | bytes, name: str = "table.tsv"):
 BAD_TABLES = [
     ("bad header", "restorer phrases\nfoo\tbar\t0.5\tsrc\n", 1),
     ("no header", "foo\tbar\t0.5\tsrc\n", 1),
-    ("wrong version", "# restorer-phrases 2\nfoo\tbar\t0.5\tsrc\n", 1),
+    ("wrong version", "# restorer-phrases 3\nfoo\tbar\t0.5\tsrc\n", 1),
     ("empty file", "", 1),
     ("three fields", HEADER + "foo\tbar\t0.5\tsrc\nfoo bar\tbaz\t0.5\n", 3),
     ("five fields", HEADER + "# a comment\n\nfoo\tbar\t0.5\tsrc\textra\n", 4),
