@@ -31,7 +31,7 @@ def decode(
     n_tokens: int,
     slots: Sequence[Slot],
     scores: Sequence[Sequence[Score]],
-    channel: float,
+    channel: float | Sequence[float],
     min_margin: float = 0.0,
 ) -> list[Choice]:
     """Return the best non-overlapping choices, in text order.
@@ -40,14 +40,16 @@ def decode(
         n_tokens: number of tokens in the segment.
         slots: the lattice, from :func:`~restorer.candidates.build_lattice`.
         scores: one score per candidate per slot, from a scorer.
-        channel: the channel term for the segment's spin rate.
+        channel: the channel term for the segment's spin rate, or one per slot (text inside
+            quotation marks may have its own spin rate).
         min_margin: a choice must gain more than this over keeping the text.
     """
     by_start: dict[int, list[Choice]] = {}
-    for slot, slot_scores in zip(slots, scores, strict=True):
+    channels = [channel] * len(slots) if isinstance(channel, float | int) else list(channel)
+    for slot, slot_scores, ch in zip(slots, scores, channels, strict=True):
         ranked = sorted(
             (
-                Choice(slot, cand, sc, sc.base + channel)
+                Choice(slot, cand, sc, sc.base + ch)
                 for cand, sc in zip(slot.candidates, slot_scores, strict=True)
             ),
             key=lambda c: (-c.gain, c.candidate.text),

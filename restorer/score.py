@@ -45,12 +45,17 @@ _ZIPF_FLOOR = 1.0
 
 
 class Score(NamedTuple):
-    """A candidate's score components, in nats. ``base`` excludes the channel term."""
+    """A candidate's score components, in nats. ``base`` excludes the channel term.
+
+    ``evidence_bias`` is not part of the score: it is a scorer's correction to how much of the
+    score counts as evidence that the text was spun (see :attr:`evidence`).
+    """
 
     frequency: float
     prior: float
     lemma: float
     context: float = 0.0
+    evidence_bias: float = 0.0
 
     @property
     def base(self) -> float:
@@ -64,9 +69,12 @@ class Score(NamedTuple):
         A candidate that is merely more frequent than the word in the text (``more`` for
         ``extra``) says nothing about spinning: clean prose is full of rarer synonyms. So a
         positive frequency difference helps choose and decide, but does not raise the spin rate;
-        the table's prior and a context model's judgement do.
+        the table's prior and a context model's judgement do. A context model discounts its
+        own small preferences through ``evidence_bias`` for the same reason.
         """
-        return min(self.frequency, 0.0) + self.prior + self.lemma + self.context
+        return (
+            min(self.frequency, 0.0) + self.prior + self.lemma + self.context + self.evidence_bias
+        )
 
 
 class Scorer(Protocol):
@@ -185,3 +193,67 @@ def estimate_spin_rate(
             return new
         rho = new
     return rho
+
+
+_OPEN_QUOTES = frozenset("“„‟«")
+_CLOSE_QUOTES = frozenset("”»")
+
+
+def quote_mask(tokens: Sequence[Token]) -> list[bool]:
+    """Return, for each token, whether it lies inside double quotation marks.
+
+    Straight quotes toggle; curly ones open and close. A quotation still open at a line break
+    ends there (news paragraphs open each paragraph of a long quote again). Single quotes are
+    not used: they are mostly apostrophes.
+    """
+    inside = False
+    out: list[bool] = []
+    for tok in tokens:
+        text = tok.text
+        if '"' in text or any(c in _OPEN_QUOTES or c in _CLOSE_QUOTES for c in text):
+            out.append(False)
+            for c in text:
+                if c == '"':
+                    inside = not inside
+                elif c in _OPEN_QUOTES:
+                    inside = True
+                elif c in _CLOSE_QUOTES:
+                    inside = False
+        else:
+            out.append(inside)
+        if "\n" in tok.ws or "\n" in text:
+            inside = False
+    return out
+
+
+def quote_channels(
+    tokens: Sequence[Token],
+    slots: Sequence[Slot],
+    evidence: Sequence[tuple[int, int, float]],
+    rho: float,
+    config: RestorerConfig,
+) -> float | list[float]:
+    """Return the channel term for every slot, with quotations judged on their own evidence.
+
+    Some spinners leave quotations alone, others rewrite them (and the two can be told apart
+    only by the document itself). With ``config.quotes == "auto"`` the spin rate inside the
+    quotes is estimated from the evidence inside them, and the rest of the text from the
+    evidence outside: a document whose quotes read as written keeps them, one whose quotes are
+    as spun as the rest has them restored. ``"keep"`` never edits quotes; ``"restore"`` (or a
+    text without quotes) returns the document's one channel term.
+    """
+    mask = quote_mask(tokens)
+    slot_inside = [mask[s.start] for s in slots]
+    if config.quotes == "restore" or not any(slot_inside):
+        return channel(rho)
+    if config.quotes == "keep":
+        outside = channel(rho)
+        return [float("-inf") if q else outside for q in slot_inside]
+    words = [any(c.isalnum() for c in t.text) for t in tokens]
+    n_in = sum(1 for w, q in zip(words, mask, strict=True) if w and q)
+    n_out = sum(words) - n_in
+    ev_in = [e for e in evidence if mask[e[0]]]
+    ev_out = [e for e in evidence if not mask[e[0]]]
+    ch_in = channel(estimate_spin_rate(n_in, ev_in, config.with_options(spin_prior=rho)))
+    ch_out = channel(estimate_spin_rate(n_out, ev_out, config))
+    return [ch_in if q else ch_out for q in slot_inside]

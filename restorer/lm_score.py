@@ -1,0 +1,265 @@
+"""The ``lm`` scorer tier: a language model judges whether a restoration reads better.
+
+For a slot (a span the tables can restore) and a candidate original, the ``context`` component is
+
+    log P_LM(candidate + right context | left context) - log P_LM(spun + right context | left)
+
+in nats: how much more natural the sentence reads with the candidate, judged over the span and a
+few tokens after it (``lm_window``), given everything before it (up to ``lm_context`` tokens).
+Both sides share the same left context and the same right-context tokens, so the difference is a
+proper comparison of two whole texts. The LM replaces the fast tier's word frequencies (it knows
+them, and in context).
+
+The table keeps its say: the ``prior`` is the row's prior log odds (what the table knows about
+spinners), the LM's judgement is weighted by ``lm_weight``, and the channel term (the document's
+spin rate) decides whether a change is worth making. Four further cautions:
+
+* **Frequency.** A language model prefers a common word to a rare synonym anywhere (``also``
+  over ``additionally``), spun or not. The part of its gain that word frequency alone explains
+  (the fast tier's feature: the difference of mean log frequency) is taken back, weighted by
+  ``lm_freq_weight``, in the ``frequency`` component; what is left is what the *context* says.
+
+* **Names.** A capitalised word in mid-sentence matched by a lower-case row (``House`` by a
+  ``house`` row) is probably a name, and a small LM happily "improves" names (``Trump`` ->
+  ``Best``). Such matches pay ``lm_name_penalty`` nats in the prior. Rows written with capitals
+  (``Related Press``) are about names, and pay nothing.
+* **Style.** Between two spellings of the same words (``cannot`` and ``can't``) the language
+  model's preference is no evidence: it may veto such a change but not push it.
+* **Spin-rate evidence.** Clean prose is full of words a little less likely than a synonym, so a
+  small LM preference says nothing about spinning; only the part of the LM gain above
+  ``lm_evidence_offset`` counts as evidence that the text was spun (``Score.evidence_bias``).
+
+Cost: only slots are scored; the text is read once and every candidate continues from the shared
+left context (see :mod:`restorer.lm`); identical candidates are scored once.
+"""
+
+from __future__ import annotations
+
+import functools
+import math
+import os
+from collections.abc import Sequence
+from typing import NamedTuple
+
+from restorer.candidates import Slot, span_text
+from restorer.config import RestorerConfig
+from restorer.lm import START_TOKEN, Branch, LanguageModel, load_model
+from restorer.render import match_case
+from restorer.score import Score, mean_zipf, prior_log_odds
+from restorer.tokenize import Token
+
+__all__ = ["LMScorer"]
+
+_LN10 = math.log(10.0)
+_SENTENCE_END = frozenset(".!?:;\"“”'‘’()[]—–-\n")
+
+
+class _Job(NamedTuple):
+    """One candidate to score: where its window starts and ends in the trunk, and its branch."""
+
+    slot: int
+    cand: int
+    start: int  # first trunk token of the span
+    stop: int  # one past the last trunk token compared (span plus right context)
+    tokens: tuple[int, ...]  # candidate tokens plus the same right-context tokens
+
+
+_CONTRACTIONS = (
+    ("can't", "can not"),
+    ("cannot", "can not"),
+    ("won't", "will not"),
+    ("shan't", "shall not"),
+    ("n't", " not"),
+    ("'re", " are"),
+    ("'ll", " will"),
+    ("'ve", " have"),
+    ("'m", " am"),
+    ("'d", " would"),
+    ("it's", "it is"),
+    ("that's", "that is"),
+    ("what's", "what is"),
+    ("there's", "there is"),
+    ("here's", "here is"),
+    ("who's", "who is"),
+)
+
+
+def _expanded(text: str) -> str:
+    out = text.lower().replace("’", "'")
+    for short, long in _CONTRACTIONS:
+        out = out.replace(short, long)
+    return " ".join(out.split())
+
+
+def style_only(spun: str, candidate: str) -> bool:
+    """Return whether two phrases differ only by contraction (``can't`` / ``cannot``).
+
+    Both forms are ordinary English, and which one an author chose is style, not sense: the
+    language model's preference between them is no evidence, so it may only veto.
+
+    >>> style_only("cannot", "can't"), style_only("It is", "It's"), style_only("said", "stated")
+    (True, True, False)
+    """
+    return spun.lower() != candidate.lower() and _expanded(spun) == _expanded(candidate)
+
+
+def _sentence_initial(tokens: Sequence[Token], i: int) -> bool:
+    """Return whether token ``i`` starts a sentence (or follows a quote or a line break)."""
+    j = i - 1
+    while j >= 0 and not tokens[j].text.strip():
+        j -= 1
+    if j < 0:
+        return True
+    prev = tokens[j]
+    return prev.text[-1] in _SENTENCE_END or "\n" in prev.ws
+
+
+def looks_like_name(tokens: Sequence[Token], start: int, end: int) -> bool:
+    """Return whether span ``[start, end)`` looks like (part of) a name.
+
+    A capitalised word that does not start a sentence, or a capitalised word beside another
+    capitalised word (``Home Speaker Mike``), is probably a name.
+    """
+    words = [t.text for t in tokens[start:end] if any(c.isalpha() for c in t.text)]
+    if not words or not words[0][:1].isupper() or all(w.isupper() for w in words):
+        return False
+    if not _sentence_initial(tokens, start):
+        return True
+    nxt = tokens[end].text if end < len(tokens) else ""
+    return nxt[:1].isupper()
+
+
+class LMScorer:
+    """The ``lm`` tier: context from a language model, priors from the tables.
+
+    Args:
+        config: the restorer options (``lm_*`` fields).
+        model: the language model; by default SmolLM2 via :func:`restorer.lm.load_model`,
+            loaded on first use. Tests pass a small deterministic stand-in.
+    """
+
+    name = "lm"
+
+    def __init__(self, config: RestorerConfig, model: LanguageModel | None = None) -> None:
+        self.config = config
+        self._model = model
+        self._encode = functools.lru_cache(maxsize=65_536)(self._encode_uncached)
+
+    @property
+    def model(self) -> LanguageModel:
+        """The language model (loaded on first use)."""
+        owner = getattr(self._model, "pid", None)
+        if self._model is None or (owner is not None and owner != os.getpid()):
+            # first use, or a forked worker holding its parent's model: load our own
+            self._model = load_model(gpu=self.config.lm_device != "cpu")
+        return self._model
+
+    def _encode_uncached(self, text: str) -> tuple[int, ...]:
+        return tuple(self.model.tokenize(text))
+
+    def score(self, tokens: Sequence[Token], slots: Sequence[Slot]) -> list[list[Score]]:
+        """Score every candidate of every slot (see the module docstring)."""
+        if not slots:
+            return []
+        cfg = self.config
+        contexts = self._contexts(tokens, slots)
+        out: list[list[Score]] = []
+        for k, slot in enumerate(slots):
+            name = looks_like_name(tokens, slot.start, slot.end)
+            spun_text = span_text(tokens, slot.start, slot.end)
+            spun_zipf = (
+                mean_zipf(span_text(tokens, slot.start, slot.end)) if cfg.lm_freq_weight else 0.0
+            )
+            scores = []
+            for c, cand in enumerate(slot.candidates):
+                prior = prior_log_odds(cand.row.prior)
+                if name and not cand.row.case_sensitive:
+                    prior -= cfg.lm_name_penalty
+                context = cfg.lm_weight * contexts[k][c]
+                if context > 0 and style_only(spun_text, cand.text):
+                    context = 0.0
+                frequency = 0.0
+                if cfg.lm_freq_weight:
+                    freq = (mean_zipf(cand.text) - spun_zipf) * _LN10
+                    freq = max(-cfg.freq_clip, min(cfg.freq_clip, freq))
+                    frequency = -cfg.lm_freq_weight * cfg.lm_weight * freq
+                scores.append(
+                    Score(
+                        frequency=frequency,
+                        prior=prior,
+                        lemma=-cfg.lemma_penalty if cand.lemma_match else 0.0,
+                        context=context,
+                        evidence_bias=-min(max(context, 0.0), cfg.lm_evidence_offset),
+                    )
+                )
+            out.append(scores)
+        return out
+
+    # -- the language model part --------------------------------------------------------------
+
+    def _contexts(self, tokens: Sequence[Token], slots: Sequence[Slot]) -> list[list[float]]:
+        """Return the raw LM context gain (nats) of every candidate of every slot."""
+        cfg = self.config
+        # Each token is encoded with the whitespace before it, as the BPE's pre-tokenizer
+        # attaches a space to the word after it; the pieces then concatenate to the text.
+        starts = [0]
+        trunk: list[int] = []
+        for i, tok in enumerate(tokens):
+            before = tokens[i - 1].ws if i else ""
+            trunk.extend(self._encode(before + tok.text))
+            starts.append(len(trunk))
+        jobs: list[_Job] = []
+        for k, slot in enumerate(slots):
+            spun = span_text(tokens, slot.start, slot.end)
+            before = tokens[slot.start - 1].ws if slot.start else ""
+            a, b = starts[slot.start], starts[slot.end]
+            right = tuple(trunk[b : b + cfg.lm_window])
+            for c, cand in enumerate(slot.candidates):
+                text = match_case(spun, cand.text, exact_case=cand.row.case_sensitive)
+                ids = self._encode(before + text)
+                jobs.append(_Job(k, c, a, b + len(right), ids + right))
+        gains = self._run(trunk, jobs)
+        out: list[list[float]] = [[0.0] * len(s.candidates) for s in slots]
+        for job, gain in zip(jobs, gains, strict=True):
+            out[job.slot][job.cand] = gain
+        return out
+
+    def _run(self, trunk: list[int], jobs: list[_Job]) -> list[float]:
+        """Score the jobs in windows of at most ``lm_max_tokens`` trunk tokens."""
+        cfg = self.config
+        gains = [0.0] * len(jobs)
+        order = sorted(range(len(jobs)), key=lambda j: jobs[j].start)
+        i = 0
+        while i < len(order):
+            first = jobs[order[i]].start
+            lo = max(0, first - cfg.lm_context)
+            group: list[int] = []
+            hi = first
+            while i < len(order):
+                job = jobs[order[i]]
+                if group and job.stop - lo > cfg.lm_max_tokens:
+                    break
+                group.append(order[i])
+                hi = max(hi, job.stop)
+                i += 1
+            window = [START_TOKEN, *trunk[lo:hi]]
+            branches: list[Branch] = []
+            index: dict[tuple[int, tuple[int, ...]], int] = {}
+            wanted: set[int] = set()
+            refs: list[int] = []
+            for j in group:
+                job = jobs[j]
+                fork = job.start - lo + 1
+                key = (fork, job.tokens)
+                if key not in index:
+                    index[key] = len(branches)
+                    branches.append(Branch(fork, job.tokens))
+                refs.append(index[key])
+                wanted.update(range(fork, job.stop - lo + 1))
+            scored = self.model.score_tree(window, branches, sorted(wanted))
+            for j, ref in zip(group, refs, strict=True):
+                job = jobs[j]
+                fork = job.start - lo + 1
+                spun_lp = sum(scored.trunk[fork : job.stop - lo + 1])
+                gains[j] = scored.branches[ref] - spun_lp
+        return gains

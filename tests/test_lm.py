@@ -1,0 +1,512 @@
+"""The ``lm`` tier: the scorer with a tiny deterministic stand-in model, and the real model.
+
+The stand-in is a word-bigram model whose few preferences are written below; it scores a tree by
+brute force (every branch as a whole sequence), so it checks the scorer's bookkeeping (forks,
+windows, shared right context) independently of the runtime's cache sharing. Tests marked
+``lm`` load SmolLM2 through llama.cpp and skip where it is not installed.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import re
+import signal
+import time
+from collections.abc import Sequence
+
+import pytest
+
+from restorer import PhraseTable, Restorer, RestorerConfig, Row
+from restorer.candidates import build_lattice
+from restorer.errors import RestorerError
+from restorer.lm import (
+    MODEL_ENV,
+    START_TOKEN,
+    WEIGHTS_ENV,
+    Branch,
+    LMUnavailableError,
+    TreeScores,
+    lm_missing_reason,
+    resolve_model,
+)
+from restorer.lm_score import LMScorer, looks_like_name
+from restorer.score import quote_channels, quote_mask
+from restorer.tokenize import tokenize
+
+# Bigram log-probabilities the stand-in knows (lower-cased words); anything else is -6.
+PREFERRED = {
+    ("spy", "agency"): -0.5,
+    ("main", "spy"): -1.0,
+    ("agency", "said"): -0.7,
+    ("said", "thursday"): -1.0,
+    ("associated", "press"): -0.2,
+    ("the", "associated"): -2.0,
+    ("white", "house"): -0.3,
+    ("the", "white"): -1.5,
+}
+OTHER = -6.0
+WORD = re.compile(r"\s*(?:\w+|[^\w\s])|\s+")
+
+
+class BigramModel:
+    """A deterministic stand-in for SmolLM2: words are tokens, a bigram table gives log P."""
+
+    name = "bigram stand-in"
+
+    def __init__(self) -> None:
+        self.ids: dict[str, int] = {"<s>": START_TOKEN}
+        self.words: list[str] = ["<s>"]
+        self.calls = 0
+
+    def tokenize(self, text: str) -> list[int]:
+        out = []
+        for piece in WORD.findall(text):
+            if piece not in self.ids:
+                self.ids[piece] = len(self.words)
+                self.words.append(piece)
+            out.append(self.ids[piece])
+        return out
+
+    def lp(self, prev: int, tok: int) -> float:
+        a = self.words[prev].strip().lower().strip(".,")
+        b = self.words[tok].strip().lower().strip(".,")
+        return PREFERRED.get((a, b), OTHER)
+
+    def sequence_lp(self, ids: Sequence[int]) -> list[float]:
+        return [0.0] + [self.lp(ids[i - 1], ids[i]) for i in range(1, len(ids))]
+
+    def score_tree(
+        self, trunk: Sequence[int], branches: Sequence[Branch], wanted: Sequence[int]
+    ) -> TreeScores:
+        self.calls += 1
+        assert trunk[0] == START_TOKEN
+        full = self.sequence_lp(trunk)
+        trunk_lp = [full[i] if i in set(wanted) or i == 0 else math.nan for i in range(len(trunk))]
+        out = []
+        for b in branches:
+            assert 1 <= b.fork <= len(trunk)
+            seq = [*trunk[: b.fork], *b.tokens]
+            out.append(sum(self.sequence_lp(seq)[b.fork :]))
+        return TreeScores(trunk_lp, out)
+
+    def text_lp(self, text: str) -> float:
+        return sum(self.sequence_lp([START_TOKEN, *self.tokenize(text)]))
+
+
+def table(*rows: tuple[str, tuple[str, ...], float]) -> PhraseTable:
+    return PhraseTable(
+        [Row(s, c, p, "tests: lm", table="t", line=n) for n, (s, c, p) in enumerate(rows, 1)],
+        name="t",
+    )
+
+
+TABLE = table(
+    ("undercover agent company", ("spy agency",), 0.6),
+    ("company", ("agency", "firm"), 0.3),
+    ("mention", ("say",), 0.5),
+    ("primary", ("main",), 0.4),
+    ("Related Press", ("Associated Press",), 0.9),
+    ("White Space", ("White House",), 0.9),
+    ("house", ("home", "mansion"), 0.4),
+)
+
+
+def lm_config(**options: object) -> RestorerConfig:
+    base = RestorerConfig(default_table=False, model="fast", compose=False)
+    return base.with_options(**options) if options else base
+
+
+def scorer_for(model: BigramModel | None = None, **options: object) -> LMScorer:
+    return LMScorer(lm_config(**options), model=model or BigramModel())
+
+
+# -- the scorer with the stand-in ---------------------------------------------------------------
+
+
+def test_context_is_the_log_probability_gain_of_the_whole_text() -> None:
+    """With a bigram model and a right window >= 1, the window difference is the text one."""
+    model = BigramModel()
+    scorer = scorer_for(model, lm_window=2, lm_weight=1.0)
+    text = "South Korea's primary undercover agent company mentioned Thursday. The company left."
+    tokens = tokenize(text)
+    slots = build_lattice(tokens, TABLE, 5)
+    scores = scorer.score(tokens, slots)
+    spun_lp = model.text_lp(text)
+    checked = 0
+    for slot, slot_scores in zip(slots, scores, strict=True):
+        a, b = tokens[slot.start].start, tokens[slot.end - 1].end
+        for cand, sc in zip(slot.candidates, slot_scores, strict=True):
+            restored = text[:a] + cand.text + text[b:]
+            assert sc.context == pytest.approx(model.text_lp(restored) - spun_lp)
+            checked += 1
+    assert checked >= 4
+
+
+def test_context_prefers_what_the_model_prefers() -> None:
+    tokens = tokenize("the main undercover agent company mentioned Thursday. The company left.")
+    slots = build_lattice(tokens, TABLE, 5)
+    scores = scorer_for().score(tokens, slots)
+    by_text = {
+        c.text: s.context
+        for slot, sc in zip(slots, scores, strict=False)
+        for c, s in zip(slot.candidates, sc, strict=False)
+    }
+    assert by_text["spy agency"] > 0  # "main spy agency said" is what the model knows
+    assert by_text["firm"] <= 0  # nothing the model knows; no gain
+
+
+def test_weight_scales_only_the_context() -> None:
+    tokens = tokenize("the undercover agent company mentioned Thursday")
+    slots = build_lattice(tokens, TABLE, 5)
+    one = scorer_for(lm_weight=1.0).score(tokens, slots)
+    two = scorer_for(lm_weight=2.0).score(tokens, slots)
+    for a, b in zip((s for sc in one for s in sc), (s for sc in two for s in sc), strict=True):
+        assert b.context == pytest.approx(2 * a.context)
+        assert b.frequency == pytest.approx(2 * a.frequency)
+        assert (b.prior, b.lemma) == (a.prior, a.lemma)
+
+
+def test_frequency_takes_back_what_word_frequency_explains() -> None:
+    tokens = tokenize("He additionally said so.")
+    rows = table(("additionally", ("also",), 0.5))
+    slots = build_lattice(tokens, rows, 5)
+    (plain,) = scorer_for(lm_freq_weight=0.0).score(tokens, slots)
+    (taken,) = scorer_for(lm_freq_weight=1.0).score(tokens, slots)
+    assert plain[0].frequency == 0.0
+    assert taken[0].frequency < 0  # "also" is far more common than "additionally"
+    assert taken[0].context == plain[0].context
+
+
+def test_small_windows_give_the_same_scores_as_one_big_window() -> None:
+    text = " ".join(["The Related Press said the company mentioned it."] * 30)
+    tokens = tokenize(text)
+    slots = build_lattice(tokens, TABLE, 5)
+    big_model, small_model = BigramModel(), BigramModel()
+    big = scorer_for(big_model).score(tokens, slots)
+    small = scorer_for(small_model, lm_max_tokens=64, lm_context=8).score(tokens, slots)
+    assert small_model.calls > big_model.calls == 1
+    flat = [s.context for sc in big for s in sc]
+    assert flat == pytest.approx([s.context for sc in small for s in sc])
+
+
+def test_evidence_discounts_small_preferences() -> None:
+    tokens = tokenize("the undercover agent company mentioned Thursday")
+    slots = build_lattice(tokens, TABLE, 5)
+    for sc in scorer_for(lm_evidence_offset=3.0).score(tokens, slots):
+        for s in sc:
+            discounted = min(max(s.context, 0.0), 3.0)
+            expected = min(s.frequency, 0.0) + s.prior + s.lemma + s.context - discounted
+            assert s.evidence == pytest.approx(expected)
+
+
+def test_names_pay_a_penalty_unless_the_row_is_about_names() -> None:
+    text = "He met the Speaker of the House in the Related Press office."
+    tokens = tokenize(text)
+    slots = build_lattice(tokens, TABLE, 5)
+    scores = scorer_for(lm_name_penalty=2.5).score(tokens, slots)
+    priors = {
+        (tokens[sl.start].text, c.text): s.prior
+        for sl, sc in zip(slots, scores, strict=False)
+        for c, s in zip(sl.candidates, sc, strict=False)
+    }
+    assert priors[("House", "home")] == pytest.approx(math.log(0.4 / 0.6) - 2.5)
+    assert priors[("Related", "Associated Press")] == pytest.approx(math.log(0.9 / 0.1))
+
+
+@pytest.mark.parametrize(
+    ("text", "span", "expected"),
+    [
+        ("He went to the House on Monday.", "House", True),
+        ("House prices rose.", "House", False),
+        ("Home Speaker Mike Johnson spoke.", "Home", True),
+        ("He went home.", "home", False),
+        ("THE HOUSE VOTED.", "HOUSE", False),
+    ],
+)
+def test_looks_like_name(text: str, span: str, expected: bool) -> None:
+    tokens = tokenize(text)
+    i = next(k for k, t in enumerate(tokens) if t.text == span)
+    assert looks_like_name(tokens, i, i + 1) is expected
+
+
+def test_restorer_with_the_lm_scorer_restores_spun_and_keeps_clean_text() -> None:
+    restorer = Restorer(lm_config(), table=TABLE, scorer=scorer_for())
+    spun = (
+        "South Korea's primary undercover agent company mentioned Thursday, the Related Press said."
+    )
+    out = restorer.restore_text(spun)
+    assert "spy agency" in out
+    assert "Associated Press" in out
+    clean = "The company met on Monday; the house was sold."
+    assert restorer.restore_text(clean) == clean
+
+
+def test_explanations_carry_the_context_component() -> None:
+    restorer = Restorer(lm_config(), table=TABLE, scorer=scorer_for())
+    res = restorer.restore_and_explain("It was reported by the White Space and the Related Press.")
+    assert res.edits
+    for e in res.edits:
+        assert e.score["context"] > 0
+        assert e.score["total"] == pytest.approx(
+            e.score["prior"]
+            + e.score["lemma"]
+            + e.score["context"]
+            + e.score["channel"]
+            + e.score["frequency"]
+        )
+
+
+# -- quotations ----------------------------------------------------------------------------------
+
+
+def test_quote_mask_straight_and_curly_and_line_breaks() -> None:
+    tokens = tokenize('He said "the company left" and “the house” then.\nA "b\nc d')
+    inside = {t.text for t, q in zip(tokens, quote_mask(tokens), strict=False) if q}
+    assert {"company", "left", "house"} <= inside
+    assert not {"He", "said", "and", "then", "c", "d"} & inside
+
+
+def test_quotes_get_their_own_spin_rate() -> None:
+    """Quoted text with no evidence keeps a low rate although the text around it is spun."""
+    config = lm_config(quotes="auto")
+    text = 'The Related Press said "the house is fine" and the White Space agreed.'
+    tokens = tokenize(text)
+    slots = build_lattice(tokens, TABLE, 5)
+    mask = quote_mask(tokens)
+    evidence = [(s.start, s.end, 5.0 if not mask[s.start] else -3.0) for s in slots]
+    chans = quote_channels(tokens, slots, evidence, 0.3, config)
+    assert isinstance(chans, list)
+    inside = [c for c, s in zip(chans, slots, strict=False) if mask[s.start]]
+    outside = [c for c, s in zip(chans, slots, strict=False) if not mask[s.start]]
+    assert inside and outside and max(inside) < min(outside)
+    # the same quote full of evidence gets a rate as high as the text around it
+    strong = [(s.start, s.end, 5.0) for s in slots]
+    chans2 = quote_channels(tokens, slots, strong, 0.3, config)
+    assert isinstance(chans2, list)
+    assert max(c for c, s in zip(chans2, slots, strict=False) if mask[s.start]) > max(inside)
+    keep = quote_channels(tokens, slots, strong, 0.3, config.with_options(quotes="keep"))
+    assert isinstance(keep, list)
+    assert all(c == -math.inf for c, s in zip(keep, slots, strict=False) if mask[s.start])
+    assert isinstance(
+        quote_channels(tokens, slots, strong, 0.3, config.with_options(quotes="restore")), float
+    )
+
+
+# -- choosing the tier ---------------------------------------------------------------------------
+
+
+def test_auto_follows_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv(MODEL_ENV, "fast")
+    assert resolve_model("auto") == "fast"
+    assert resolve_model("fast") == "fast"
+
+
+def test_missing_weights_give_one_clear_line(monkeypatch: pytest.MonkeyPatch, tmp_path) -> None:
+    monkeypatch.setenv(WEIGHTS_ENV, str(tmp_path / "nope.gguf"))
+    reason = lm_missing_reason()
+    assert reason is not None and "\n" not in reason and "--model fast" in reason
+    with pytest.raises(LMUnavailableError) as exc:
+        resolve_model("lm")
+    assert isinstance(exc.value, RestorerError)
+    monkeypatch.delenv(MODEL_ENV, raising=False)
+    assert resolve_model("auto") == "fast"
+    with pytest.raises(LMUnavailableError):
+        Restorer(RestorerConfig(model="lm"))
+
+
+def test_cli_refuses_lm_when_missing(monkeypatch: pytest.MonkeyPatch, tmp_path) -> None:
+    from typer.testing import CliRunner
+
+    from restorer.cli import app
+
+    monkeypatch.setenv(WEIGHTS_ENV, str(tmp_path / "nope.gguf"))
+    result = CliRunner().invoke(app, ["fix", "--model", "lm", "-"], input="text\n")
+    assert result.exit_code == 2
+    assert "--model fast" in result.output
+
+
+# -- the real model (skipped where it is not installed) ------------------------------------------
+
+needs_lm = pytest.mark.skipif(lm_missing_reason() is not None, reason="lm tier not installed")
+
+
+@pytest.fixture(scope="module")
+def real_model():  # type: ignore[no-untyped-def]
+    from restorer.lm import load_model
+
+    return load_model(gpu=False)
+
+
+@pytest.mark.lm
+@needs_lm
+def test_real_tokenizer_is_lossless_per_piece(real_model) -> None:  # type: ignore[no-untyped-def]
+    ids = real_model.tokenize(" agency said Thursday")
+    assert len(ids) == 3
+    assert real_model.tokenize("") == []
+
+
+@pytest.mark.lm
+@needs_lm
+def test_real_branches_share_the_trunk_cache_exactly(real_model) -> None:  # type: ignore[no-untyped-def]
+    """A branch that repeats the trunk's own continuation must score what the trunk scores."""
+    ids = [START_TOKEN, *real_model.tokenize("South Korea's main spy agency said Thursday that")]
+    n = len(ids)
+    branches = [Branch(k, tuple(ids[k:])) for k in range(1, n - 1)]
+    scored = real_model.score_tree(ids, branches, list(range(1, n)))
+    for b, lp in zip(branches, scored.branches, strict=True):
+        assert lp == pytest.approx(sum(scored.trunk[b.fork :]), abs=0.05)
+    # and a plain trunk of the whole branch sequence agrees with the branch
+    other = [START_TOKEN, *real_model.tokenize("South Korea's main spy company said Thursday")]
+    alone = real_model.score_tree(other, [], list(range(1, len(other))))
+    fork = next(i for i, (a, b) in enumerate(zip(ids, other, strict=False)) if a != b)
+    tree = real_model.score_tree(ids, [Branch(fork, tuple(other[fork:]))], [])
+    assert tree.branches[0] == pytest.approx(sum(alone.trunk[fork:]), abs=0.05)
+
+
+@pytest.mark.lm
+@needs_lm
+def test_real_model_prefers_the_original(real_model) -> None:  # type: ignore[no-untyped-def]
+    scorer = LMScorer(lm_config(), model=real_model)
+    tokens = tokenize("South Korea's primary undercover agent company mentioned Thursday.")
+    slots = build_lattice(tokens, TABLE, 5)
+    scores = scorer.score(tokens, slots)
+    by_text = {
+        c.text: s.context
+        for slot, sc in zip(slots, scores, strict=False)
+        for c, s in zip(slot.candidates, sc, strict=False)
+    }
+    assert by_text["spy agency"] > 0
+    assert by_text["main"] > 0
+
+
+@pytest.mark.lm
+@needs_lm
+def test_real_lm_tier_end_to_end() -> None:
+    restorer = Restorer(lm_config(model="lm"), table=TABLE)
+    assert restorer.scorer.name == "lm"
+    out = restorer.restore_text(
+        "South Korea's primary undercover agent company mentioned Thursday, according to "
+        "the Related Press."
+    )
+    assert "spy agency" in out and "Associated Press" in out
+    clean = "The company said on Monday that the house on Elm Street was sold."
+    assert restorer.restore_text(clean) == clean
+
+
+@pytest.mark.lm
+@needs_lm
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="needs fork")
+def test_real_model_works_in_a_forked_worker() -> None:
+    """``restorer batch -j N`` forks after the parent used the model; the child must not hang."""
+    restorer = Restorer(lm_config(model="lm"), table=TABLE)
+    text = "It was reported by the Related Press."
+    expected = restorer.restore_text(text)
+    read, write = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # the child: restore, report, leave at once
+        try:
+            os.write(write, restorer.restore_text(text).encode())
+        finally:
+            os._exit(0)
+    os.close(write)
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        done, _status = os.waitpid(pid, os.WNOHANG)
+        if done:
+            break
+        time.sleep(0.1)
+    else:
+        os.kill(pid, signal.SIGKILL)
+        os.waitpid(pid, 0)
+        pytest.fail("the forked child hung using the lm model")
+    got = os.read(read, 1 << 16).decode()
+    os.close(read)
+    assert got == expected
+
+
+@pytest.mark.lm
+@needs_lm
+def test_real_cli_fix_with_the_lm_model(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from typer.testing import CliRunner
+
+    from restorer.cli import app
+
+    rows = tmp_path / "rows.tsv"
+    rows.write_text(
+        "# restorer-phrases 1\n# spun\tcanonical\tprior\tsource\n"
+        "Related Press\tAssociated Press\t0.98\ttests: lm\n",
+        encoding="utf-8",
+    )
+    result = CliRunner().invoke(
+        app, ["fix", "--model", "lm", "-t", str(rows), "-"], input="Told to the Related Press.\n"
+    )
+    assert result.exit_code == 0, result.output
+    assert "Associated Press" in result.output
+
+
+@pytest.mark.lm
+@needs_lm
+def test_real_weights_are_converted_once_and_agree(monkeypatch, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from restorer.lm import LlamaCppModel, converted_weights, find_weights
+
+    source = find_weights()
+    assert source is not None
+    monkeypatch.setenv("RESTORER_CACHE_DIR", str(tmp_path / "cache"))
+    first = converted_weights(source)
+    assert first.parent == tmp_path / "cache" and first.suffix == ".gguf"
+    mtime = first.stat().st_mtime_ns
+    assert converted_weights(source) == first and first.stat().st_mtime_ns == mtime
+    assert not list(first.parent.glob("*.tmp"))
+    text = "South Korea's main spy agency said Thursday that the troops had left."
+    lps = []
+    for path in (source, first):
+        model = LlamaCppModel(path, gpu=False, n_ctx=1024)
+        ids = [START_TOKEN, *model.tokenize(text)]
+        lps.append(model.score_tree(ids, [], list(range(1, len(ids)))).trunk[1:])
+        model.close()
+    diffs = [abs(a - b) for a, b in zip(*lps, strict=True)]
+    assert sum(diffs) / len(diffs) < 0.3
+
+
+@pytest.mark.lm
+@needs_lm
+def test_real_unwritable_cache_falls_back_to_the_shipped_file(monkeypatch, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from restorer.lm import converted_weights, find_weights
+
+    source = find_weights()
+    assert source is not None
+    blocker = tmp_path / "not-a-dir"
+    blocker.write_text("x")
+    monkeypatch.setenv("RESTORER_CACHE_DIR", str(blocker / "cache"))
+    assert converted_weights(source) == source
+
+
+def test_the_model_may_veto_but_not_push_a_change_of_style_only() -> None:
+    """``cannot`` -> ``can't`` is style: an LM preference for it is no evidence."""
+
+    class Likes(BigramModel):
+        def __init__(self, liked: set[str]) -> None:
+            super().__init__()
+            self.liked = liked
+
+        def lp(self, prev: int, tok: int) -> float:
+            return -0.1 if self.words[tok].strip() in self.liked else OTHER
+
+    rows = table(("cannot", ("can't",), 0.5), ("movement", ("motion",), 0.5))
+    tokens = tokenize("We cannot stop the movement.")
+    slots = build_lattice(tokens, rows, 5)
+
+    def contexts(model: BigramModel) -> dict[str, float]:
+        scores = scorer_for(model).score(tokens, slots)
+        return {
+            c.text: s.context
+            for sl, sc in zip(slots, scores, strict=True)
+            for c, s in zip(sl.candidates, sc, strict=True)
+        }
+
+    pushed = contexts(Likes({"can", "'", "t", "motion"}))
+    assert pushed["can't"] == 0.0  # a preference for the contraction is ignored
+    assert pushed["motion"] > 0  # a preference between different words is not
+    vetoed = contexts(Likes({"cannot"}))
+    assert vetoed["can't"] < 0  # the model may still say the change reads worse
