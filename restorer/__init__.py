@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from restorer.config import RestorerConfig
 from restorer.core import Restorer, restore_and_explain, restore_text
+from restorer.detect import SpinReport, detect
 from restorer.edits import Edit, RestoredText, Source, apply_edits
 from restorer.errors import ExitCode, InputError, RestorerError, TableFormatError
 from restorer.table import PhraseTable, Row, load_table
@@ -28,9 +29,11 @@ __all__ = [
     "RestorerError",
     "Row",
     "Source",
+    "SpinReport",
     "TableFormatError",
     "__version__",
     "apply_edits",
+    "detect",
     "load_table",
     "restore_and_explain",
     "restore_text",

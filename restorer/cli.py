@@ -22,9 +22,12 @@ import typer
 from restorer import __version__
 from restorer.config import MODELS, RestorerConfig
 from restorer.core import Restorer
+from restorer.detect import SpinMeter, SpinReport
 from restorer.diff import render_diff
+from restorer.edits import Edit
 from restorer.errors import ExitCode, InputError, RestorerError
 from restorer.files import display_name, open_output, read_chunks
+from restorer.imports import ImportResult
 
 P = ParamSpec("P")
 
@@ -38,8 +41,12 @@ app = typer.Typer(
 )
 
 
-class _TerminatedError(Exception):
-    """SIGTERM, turned into an exception so clean-up code runs."""
+class _TerminatedError(BaseException):
+    """SIGTERM, turned into an exception so clean-up code runs.
+
+    A ``BaseException``, like ``KeyboardInterrupt``: code that catches ``Exception`` to keep a
+    job going past one bad document (batch) must not swallow a request to stop.
+    """
 
 
 def _fail(message: str, code: ExitCode) -> NoReturn:
@@ -58,6 +65,11 @@ def _guarded(func: Callable[P, None]) -> Callable[P, None]:
             _fail(str(exc), ExitCode.INPUT_ERROR)
         except (KeyboardInterrupt, _TerminatedError):
             _fail("interrupted", ExitCode.INTERRUPTED)
+        except BrokenPipeError:
+            raise  # main() ends quietly when the reader of stdout goes away
+        except OSError as exc:  # a disk that fills up, a file that vanishes mid-run
+            where = f"{exc.filename}: " if exc.filename else ""
+            _fail(f"{where}{exc.strerror or exc}", ExitCode.INPUT_ERROR)
 
     return wrapper
 
@@ -78,16 +90,26 @@ def _root(
     """Restore synonym-spun text."""
 
 
-def _restorer(model: str, tables: list[Path] | None) -> Restorer:
+def _restorer(
+    model: str,
+    tables: list[Path] | None,
+    allow: list[Path] | None = None,
+    deny: list[Path] | None = None,
+) -> Restorer:
     if model not in MODELS:
         _fail(f"--model must be one of {', '.join(MODELS)}, not {model!r}", ExitCode.USAGE)
-    if model == "lm":
-        _fail(
-            "the 'lm' scorer tier is not available in this version; use --model fast",
-            ExitCode.USAGE,
-        )
-    restorer = Restorer(RestorerConfig(model=model, tables=tuple(tables or ())))
+    from restorer.lm import LMUnavailableError, resolve_model
+
+    try:
+        resolve_model(model)  # a clear one-line message when the lm tier is not installed
+    except LMUnavailableError as exc:
+        _fail(str(exc), ExitCode.USAGE)
+    config = RestorerConfig(
+        model=model, tables=tuple(tables or ()), allow=tuple(allow or ()), deny=tuple(deny or ())
+    )
+    restorer = Restorer(config)
     _ = restorer.table  # load now, so a bad table is reported before any output is written
+    _ = restorer.lists  # and bad allow/deny lists
     return restorer
 
 
@@ -108,11 +130,37 @@ def _check_input_path(path: Path | None) -> None:
 
 
 ModelOption = Annotated[
-    str, typer.Option("--model", "-m", help="Scorer tier: fast (frequencies and table priors).")
+    str,
+    typer.Option(
+        "--model",
+        "-m",
+        help="Scorer tier: fast (frequencies and table priors; the default), lm (a language "
+        "model judges context; slower), or auto (lm where installed, else fast).",
+    ),
 ]
 TableOption = Annotated[
     list[Path] | None,
-    typer.Option("--table", "-t", help="Extra phrase table (restorer TSV); repeatable."),
+    typer.Option(
+        "--table",
+        "-t",
+        help="Extra phrase table, repeatable: restorer TSV, a Problematic Paper Screener CSV "
+        "export, a torturedcheck JSON list, or a|b|c synonym groups (recognised from the file).",
+    ),
+]
+AllowOption = Annotated[
+    list[Path] | None,
+    typer.Option(
+        "--allow", metavar="FILE", help="Phrases never to touch, one per line; repeatable."
+    ),
+]
+DenyOption = Annotated[
+    list[Path] | None,
+    typer.Option(
+        "--deny",
+        metavar="FILE",
+        help="Phrases always to flag as spun, one per line (PHRASE<TAB>REPLACEMENT also "
+        "restores them); repeatable.",
+    ),
 ]
 
 
@@ -141,8 +189,18 @@ def fix(
         bool,
         typer.Option("--check", help="Write nothing; exit 1 if the text would be changed."),
     ] = False,
+    html: Annotated[
+        Path | None,
+        typer.Option(
+            "--html",
+            metavar="REPORT.html",
+            help="Also write a self-contained HTML review report of the changes to this file.",
+        ),
+    ] = None,
     model: ModelOption = "fast",
     table: TableOption = None,
+    allow: AllowOption = None,
+    deny: DenyOption = None,
     errors: Annotated[
         str,
         typer.Option("--errors", help="Undecodable input: strict (refuse) or replace (U+FFFD)."),
@@ -163,11 +221,17 @@ def fix(
     target = None if (check or diff) else output
     if explain is not None and str(explain) == "-" and (diff or (target is None and not check)):
         _fail("--explain - shares stdout with the text; add -o FILE or --check", ExitCode.USAGE)
-    restorer = _restorer(model, table)
+    if html is not None and (str(html) == "-" or (input is not None and _same_file(input, html))):
+        _fail("--html needs a file name other than the input's", ExitCode.USAGE)
+    restorer = _restorer(model, table, allow, deny)
     name = display_name(input)
     edits = 0
+    sentences = 0
     line = 1
-    rates: list[tuple[float, int]] = []
+    meter = SpinMeter(restorer) if (check or diff or html is not None) else None
+    pieces: list[str] = []  # the input, kept only for --html
+    all_edits: list[Edit] = []
+    notes: dict[str, None] = {}  # distinct notes of the segments ("left alone: not English")
     use_color = diff and sys.stdout.isatty() and "NO_COLOR" not in os.environ
     with contextlib.ExitStack() as stack:
         stream = (
@@ -181,85 +245,415 @@ def fix(
         )
         for result in restorer.iter_restore(read_chunks(stream, name, errors)):
             edits += len(result.edits)
-            rates.append((result.spin_rate, result.words))
+            notes.update(dict.fromkeys(result.notes))
+            if meter is not None:
+                meter.add(result)
+            if html is not None:
+                pieces.append(result.text)
+                all_edits.extend(result.edits)
             if records is not None:
                 records.writelines(
                     json.dumps(e.to_json(), ensure_ascii=False) + "\n" for e in result.edits
                 )
             if diff:
-                out.write(render_diff(result.text, result.edits, result.offset, use_color, line))
+                shown = render_diff(result.text, result.edits, result.offset, use_color, line)
+                sentences += shown.count("\n")
+                out.write(shown)
             elif not check:
                 out.write(result.restored)
             line += result.text.count("\n")
+        report = meter.report() if meter is not None else None
+        if html is not None and report is not None:
+            from restorer.report import render_html
+
+            page = render_html("".join(pieces), all_edits, report, title=name, version=__version__)
+            html_out, html_writer = stack.enter_context(open_output(html))
+            html_out.write(page)
+            if html_writer is not None:
+                html_writer.commit()
         for done in (writer, records_writer):
             if done is not None:
                 done.commit()
-    spin = sum(r * max(w, 1) for r, w in rates) / max(sum(max(w, 1) for _, w in rates), 1)
-    if check or diff:
+    for note in notes:
+        typer.echo(f"restorer: note: {name}: {note}", err=True)
+    if (check or diff) and report is not None:
         verb = "would restore" if check else "restored"
-        typer.echo(f"{name}: {verb} {edits} span(s); spin score {spin:.2f}", err=True)
+        where = f" in {sentences} sentence(s)" if diff else ""
+        typer.echo(
+            f"{name}: {verb} {edits} span(s){where}; spin score {report.spin_score:.2f} "
+            f"(risk {report.risk})",
+            err=True,
+        )
     if check and edits:
+        raise typer.Exit(int(ExitCode.CHANGED))
+
+
+_FORMATS = ("text", "json", "jsonl")
+
+
+def _detect_text(name: str, report: SpinReport) -> str:
+    """Return the human-readable detection report of one input."""
+    lines = [
+        f"{name}: spin score {report.spin_score:.2f} (risk {report.risk}); "
+        f"{report.spun_spans} spun span(s) in {report.words:,} words "
+        f"({report.spun_spans_per_1000_words:.1f} per 1,000)"
+    ]
+    for e in report.evidence:
+        suggestion = "(original unknown)" if e.suggestion is None else repr(e.suggestion)
+        notes = ["restored" if e.edited else "kept"]
+        if e.source.row.lower() != f"{e.spun} -> {e.suggestion}".lower():
+            notes.append(e.source.row)  # the row as written (a lemma, a rule)
+        if e.source.line:
+            notes.append(f"{e.source.table}:{e.source.line}")
+        notes.append(e.source.kind)
+        lines.append(f"  {e.probability:4.0%}  {e.spun!r} -> {suggestion}  [{'; '.join(notes)}]")
+    return "\n".join(lines) + "\n"
+
+
+@app.command()
+@_guarded
+def detect(
+    inputs: Annotated[
+        list[Path] | None,
+        typer.Argument(help="Text files to score; '-' or nothing reads stdin.", show_default=False),
+    ] = None,
+    output_format: Annotated[
+        str,
+        typer.Option(
+            "--format",
+            "-f",
+            help="text (for people), json (one object, or a list for several inputs), "
+            "jsonl (one line per input).",
+        ),
+    ] = "text",
+    threshold: Annotated[
+        float | None,
+        typer.Option(
+            "--threshold",
+            help="Exit 1 when any input's spin score is above this (0 to 1).",
+            show_default=False,
+        ),
+    ] = None,
+    evidence: Annotated[
+        int, typer.Option("--evidence", help="How many spans of evidence to show at most.")
+    ] = 10,
+    model: ModelOption = "fast",
+    table: TableOption = None,
+    allow: AllowOption = None,
+    deny: DenyOption = None,
+    errors: Annotated[
+        str,
+        typer.Option("--errors", help="Undecodable input: strict (refuse) or replace (U+FFFD)."),
+    ] = "strict",
+) -> None:
+    """Tell how spun each input is: spin score, risk level and the evidence."""
+    if output_format not in _FORMATS:
+        _fail(f"--format must be one of {', '.join(_FORMATS)}", ExitCode.USAGE)
+    if threshold is not None and not 0.0 <= threshold <= 1.0:
+        _fail("--threshold must be between 0 and 1", ExitCode.USAGE)
+    if evidence < 0:
+        _fail("--evidence must be 0 or more", ExitCode.USAGE)
+    if errors not in ("strict", "replace"):
+        _fail("--errors must be 'strict' or 'replace'", ExitCode.USAGE)
+    paths = inputs or [Path("-")]
+    if sum(1 for p in paths if str(p) == "-") > 1:
+        _fail("stdin ('-') can be read only once", ExitCode.USAGE)
+    restorer = _restorer(model, table, allow, deny)
+    above = failed = 0
+    collected: list[dict[str, object]] = []
+    for path in paths:
+        name = display_name(None if str(path) == "-" else path)
+        try:
+            _check_input_path(path)
+            meter = SpinMeter(restorer, max_evidence=evidence)
+            with contextlib.ExitStack() as stack:
+                stream = (
+                    sys.stdin.buffer if str(path) == "-" else stack.enter_context(path.open("rb"))
+                )
+                for result in restorer.iter_restore(read_chunks(stream, name, errors)):
+                    meter.add(result)
+        except InputError as exc:
+            typer.echo(f"restorer: {exc}", err=True)
+            failed += 1
+            continue
+        except OSError as exc:
+            typer.echo(f"restorer: {name}: {exc.strerror or exc}", err=True)
+            failed += 1
+            continue
+        report = meter.report()
+        if threshold is not None and report.spin_score > threshold:
+            above += 1
+        record = {"input": name, **report.to_json()}
+        if output_format == "text":
+            typer.echo(_detect_text(name, report), nl=False)
+        elif output_format == "jsonl":
+            typer.echo(json.dumps(record, ensure_ascii=False))
+        else:
+            collected.append(record)
+    if output_format == "json" and (collected or not failed):
+        data: object = collected[0] if len(paths) == 1 and collected else collected
+        typer.echo(json.dumps(data, ensure_ascii=False, indent=2))
+    if failed:
+        typer.echo(f"restorer: {failed} input(s) could not be read", err=True)
+        raise typer.Exit(int(ExitCode.INPUT_ERROR))
+    if above:
         raise typer.Exit(int(ExitCode.CHANGED))
 
 
 @app.command()
 @_guarded
 def batch(
-    input: Annotated[Path, typer.Argument(help="JSONL file, one record per line.")],
-    output: Annotated[Path, typer.Option("--output", "-o", help="Output JSONL ('-': stdout).")],
+    input: Annotated[
+        Path,
+        typer.Argument(
+            help="JSONL (.jsonl, .jsonl.gz, .jsonl.zst; '-': stdin), Parquet, or a folder of .txt."
+        ),
+    ],
+    output: Annotated[
+        Path,
+        typer.Option("--output", "-o", help="Output of the same format ('-': stdout, JSONL only)."),
+    ],
     text_field: Annotated[
         str, typer.Option("--text-field", help="Field holding the text (dotted path: a.b).")
     ] = "text",
+    id_field: Annotated[
+        str | None,
+        typer.Option("--id-field", help="Field naming each record in the errors file (a.b)."),
+    ] = None,
+    mode: Annotated[
+        str,
+        typer.Option(
+            "--mode",
+            help="restore: rewrite the text; score: add a 'restorer' field "
+            "(spin_score, edits), text untouched; both.",
+        ),
+    ] = "restore",
+    jobs: Annotated[
+        int, typer.Option("--jobs", "-j", help="Worker processes (0: one per core).")
+    ] = 1,
+    quiet: Annotated[
+        bool, typer.Option("--quiet", "-q", help="No progress line and no summary.")
+    ] = False,
+    resume: Annotated[
+        bool,
+        typer.Option("--resume", help="Continue an interrupted run of the same command."),
+    ] = False,
+    checkpoint_every: Annotated[
+        int,
+        typer.Option(
+            "--checkpoint-every", help="Records per checkpoint (the most a kill can lose)."
+        ),
+    ] = 10_000,
     errors_file: Annotated[
         Path | None,
         typer.Option("--errors-file", help="Where failed records are described (JSONL)."),
     ] = None,
     model: ModelOption = "fast",
     table: TableOption = None,
+    allow: AllowOption = None,
+    deny: DenyOption = None,
 ) -> None:
-    """Restore the text field of every record of a JSONL file, keeping order and other fields."""
-    from restorer.batch import run_batch
+    """Restore or score every record of a corpus, in order, keeping other fields; resumable."""
+    from restorer.batch import BatchError, run_batch
 
-    _check_input_path(input)
+    if str(input) != "-" and not input.exists():
+        raise InputError(input, "no such file or folder")
     if str(output) != "-" and _same_file(input, output):
         _fail(f"refusing to overwrite the input {input}", ExitCode.USAGE)
-    restorer = _restorer(model, table)
+    restorer = _restorer(model, table, allow, deny)
     if errors_file is None and str(output) == "-":
         errors_file = Path("restorer-errors.jsonl")
-    summary = run_batch(input, output, restorer, text_field=text_field, errors_path=errors_file)
-    typer.echo(
-        f"{input}: {summary.records} record(s), {summary.restored} restored "
-        f"({summary.edits} edits), {summary.failed} failed",
-        err=True,
-    )
+    notes: list[str] = []
+    try:
+        summary = run_batch(
+            input,
+            output,
+            restorer,
+            text_field=text_field,
+            errors_path=errors_file,
+            id_field=id_field,
+            mode=mode,
+            jobs=jobs,
+            resume=resume,
+            progress=not quiet and sys.stderr.isatty(),
+            checkpoint_every=checkpoint_every,
+            notes=notes,
+        )
+    except BatchError as exc:
+        _fail(str(exc), ExitCode.USAGE)
+    except (KeyboardInterrupt, _TerminatedError):
+        if str(output) == "-":
+            raise
+        _fail("interrupted; run the same command with --resume to go on", ExitCode.INTERRUPTED)
+    for note in notes:
+        typer.echo(f"restorer: {note}", err=True)
+    if not quiet:
+        resumed = f"; {summary.resumed} done by the earlier run" if summary.resumed else ""
+        typer.echo(
+            f"{input}: {summary.records} record(s), {summary.restored} restored "
+            f"({summary.edits} edits), {summary.failed} failed{resumed}; "
+            f"mean spin score {summary.mean_spin:.3f}; {summary.run_words:,} words in "
+            f"{summary.seconds:.1f} s ({summary.words_per_second:,.0f} words/s)",
+            err=True,
+        )
+        if summary.ignored:
+            typer.echo(f"restorer: {summary.ignored} file(s) not ending in .txt ignored", err=True)
     if summary.failed:
         where = errors_file or output.with_name(output.name + ".errors.jsonl")
         typer.echo(f"restorer: {summary.failed} record(s) copied unchanged; see {where}", err=True)
         raise typer.Exit(int(ExitCode.INPUT_ERROR))
 
 
-table_app = typer.Typer(help="Check phrase tables.", no_args_is_help=True)
+table_app = typer.Typer(help="Check, import, learn and count phrase tables.", no_args_is_help=True)
 app.add_typer(table_app, name="table")
+
+
+def _report_skipped(path: Path, result: ImportResult, show: int) -> None:
+    """Tell on stderr which entries of an import gave no row, and why (the first ``show``)."""
+    for line, reason in result.skipped[:show]:
+        typer.echo(f"{path}:{line}: skipped: {reason}", err=True)
+    if len(result.skipped) > show:
+        typer.echo(f"{path}: ... and {len(result.skipped) - show} more skipped", err=True)
 
 
 @table_app.command("check")
 @_guarded
 def table_check(
-    paths: Annotated[list[Path], typer.Argument(help="Table files (restorer TSV).")],
+    paths: Annotated[
+        list[Path], typer.Argument(help="Table files (restorer TSV or any importable format).")
+    ],
 ) -> None:
     """Check table files: format, provenance, identity rows, rows that undo each other."""
+    from restorer.imports import import_table
     from restorer.table import PhraseTable, lint
 
     problems = 0
     for path in paths:
-        table = PhraseTable.load(path)
+        result = import_table(path)
+        table = PhraseTable(result.rows, name=path.name)
         found = lint(table)
         for message in found:
             typer.echo(message)
         problems += len(found)
-        typer.echo(f"{path}: {len(table)} rows, {len(found)} problem(s)", err=True)
+        skipped = f", {len(result.skipped)} entries skipped" if result.skipped else ""
+        typer.echo(
+            f"{path}: {result.format}, {len(table)} rows, {len(found)} problem(s){skipped}",
+            err=True,
+        )
     if problems:
         raise typer.Exit(int(ExitCode.INPUT_ERROR))
+
+
+@table_app.command("import")
+@_guarded
+def table_import(
+    path: Annotated[Path, typer.Argument(help="PPS CSV export, JSON list or a|b|c groups.")],
+    output: Annotated[
+        Path | None, typer.Option("--output", "-o", help="Write the TSV here (default stdout).")
+    ] = None,
+    fmt: Annotated[
+        str | None,
+        typer.Option("--format", help="pps-csv, pps-json, synonyms or restorer (default: guess)."),
+    ] = None,
+    prior: Annotated[
+        float | None, typer.Option("--prior", help="Prior of the rows (0 < p <= 1).")
+    ] = None,
+    show: Annotated[
+        int, typer.Option("--show-skipped", help="How many skipped entries to list.")
+    ] = 10,
+) -> None:
+    """Convert a user-supplied table to restorer's TSV, for review; lists what it skipped."""
+    from restorer.imports import FORMATS, import_table
+    from restorer.table import PhraseTable
+
+    if fmt is not None and fmt not in FORMATS:
+        _fail(f"--format must be one of {', '.join(FORMATS)}", ExitCode.USAGE)
+    if prior is not None and not 0.0 < prior <= 1.0:
+        _fail("--prior must be in (0, 1]", ExitCode.USAGE)
+    if output is not None and _same_file(path, output):
+        _fail(f"refusing to overwrite the input {path}", ExitCode.USAGE)
+    result = import_table(path, fmt, prior)
+    table = PhraseTable(result.rows, name=path.name)
+    with open_output(output) as (out, writer):
+        table.write(out)
+        if writer is not None:
+            writer.commit()
+    _report_skipped(path, result, show)
+    conditions = sum(1 for r in result.rows if r.condition is not None)
+    typer.echo(
+        f"{path}: {result.format}, {len(result.rows)} rows ({conditions} with a condition), "
+        f"{len(result.skipped)} skipped, {len(result.notes)} note(s)",
+        err=True,
+    )
+
+
+@table_app.command("learn")
+@_guarded
+def table_learn(
+    pairs: Annotated[Path, typer.Argument(help="JSONL of aligned pairs, one object a line.")],
+    output: Annotated[
+        Path | None, typer.Option("--output", "-o", help="Write the TSV here (default stdout).")
+    ] = None,
+    spun_field: Annotated[str, typer.Option("--spun-field", help="Field of the spun text.")] = (
+        "spun"
+    ),
+    original_field: Annotated[
+        str, typer.Option("--original-field", help="Field of the original text.")
+    ] = "original",
+    min_count: Annotated[
+        int, typer.Option("--min-count", help="Keep swaps seen at least this often.")
+    ] = 1,
+    max_tokens: Annotated[
+        int, typer.Option("--max-tokens", help="Longest phrase learned, in tokens.")
+    ] = 5,
+) -> None:
+    """Learn table rows (with counts) from aligned (spun, original) pairs."""
+    from restorer.learn import learn_rows, read_pairs
+    from restorer.table import PhraseTable
+
+    if min_count < 1 or not 1 <= max_tokens <= 8:
+        _fail("--min-count must be 1 or more and --max-tokens 1 to 8", ExitCode.USAGE)
+    _check_input_path(pairs)
+    if output is not None and _same_file(pairs, output):
+        _fail(f"refusing to overwrite the input {pairs}", ExitCode.USAGE)
+    records = read_pairs(pairs, spun_field, original_field)
+    rows = learn_rows(records, name=pairs.name, min_count=min_count, max_tokens=max_tokens)
+    with open_output(output) as (out, writer):
+        PhraseTable(rows, name="learned").write(out)
+        if writer is not None:
+            writer.commit()
+    typer.echo(f"{pairs}: {len(records)} pair(s), {len(rows)} rows learned", err=True)
+
+
+@table_app.command("stats")
+@_guarded
+def table_stats_command(
+    paths: Annotated[
+        list[Path] | None,
+        typer.Argument(help="Table files (any importable format); default: the shipped table."),
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON instead of text.")] = False,
+) -> None:
+    """Count rows by source and kind, and by shape (names, multi-word, conditions)."""
+    from restorer.imports import import_table, table_stats
+    from restorer.table import load_table
+
+    tables = [(str(p), import_table(p).rows) for p in paths or []]
+    if not tables:
+        tables = [("shipped", list(load_table().rows))]
+    report = {name: table_stats(rows) for name, rows in tables}
+    if as_json:
+        typer.echo(json.dumps(report, indent=2, ensure_ascii=False))
+        return
+    for name, fig in report.items():
+        typer.echo(
+            f"{name}: {fig['rows']} rows ({fig['single_word']} single-word, "
+            f"{fig['multi_word']} multi-word, {fig['names']} names, "
+            f"{fig['with_condition']} with a condition)"
+        )
+        for group in ("by_source", "by_kind"):
+            for key, count in fig[group].items():
+                typer.echo(f"  {count:>7}  {key}")
 
 
 def _on_sigterm(signum: int, frame: object) -> NoReturn:

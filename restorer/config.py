@@ -1,8 +1,9 @@
 """RestorerConfig: every option of the pipeline, with its default and its trade-off.
 
 The numbers marked "calibrated" were chosen with ``benchmarks/run_quality.py`` on
-``../shared/devset`` (see ``benchmarks/results/calibration-fast.json`` for the run that chose them);
-change them only with a new run of that benchmark.
+``../shared/devset`` (see ``benchmarks/results/calibration-fast.json`` for the run that chose them;
+``benchmarks/results/calibration-lm.json`` for the ``lm_*`` ones); change them only with a new
+run of that benchmark.
 """
 
 from __future__ import annotations
@@ -11,10 +12,14 @@ from dataclasses import dataclass, fields, replace
 from pathlib import Path
 from typing import Any
 
-__all__ = ["MODELS", "RestorerConfig"]
+__all__ = ["MODELS", "QUOTE_MODES", "RestorerConfig"]
 
-#: Scorer tiers. ``fast`` needs no neural model; ``lm`` is planned (issue: context scoring).
-MODELS = ("fast", "lm")
+#: Scorer tiers. ``fast`` needs no neural model; ``lm`` scores context with SmolLM2 (see
+#: :mod:`restorer.lm`); ``auto`` is ``lm`` where its weights and runtime are installed, else
+#: ``fast`` (``$RESTORER_MODEL`` overrides what ``auto`` picks).
+MODELS = ("auto", "fast", "lm")
+#: How text inside quotation marks is treated (see ``RestorerConfig.quotes``).
+QUOTE_MODES = ("auto", "restore", "keep")
 
 
 @dataclass(frozen=True, slots=True)
@@ -22,7 +27,13 @@ class RestorerConfig:
     """Options of a :class:`~restorer.core.Restorer`.
 
     Attributes:
-        model: scorer tier, ``"fast"`` (word frequencies and table priors) or ``"lm"``.
+        model: scorer tier: ``"fast"`` (word frequencies and table priors), ``"lm"`` (a
+            language model judges each candidate in context; needs the SmolLM2 weights and
+            llama-cpp-python) or ``"auto"`` (``lm`` where installed, else ``fast``). The default
+            is ``fast`` for now: on the dev set the ``lm`` tier restores only a little more
+            (micro error reduction 0.336 against 0.302) while it changes some clean text (0.08
+            token edits per 1,000, against 0.00) and runs about a thousand times slower
+            (``benchmarks/results/calibration-lm.json``, ``quality-fast.json``).
         tables: extra table files (our TSV format), consulted together with the shipped table.
         default_table: use the shipped table (``restorer/data/*_en.tsv``). Turn off to restore
             with your own tables only.
@@ -45,6 +56,41 @@ class RestorerConfig:
         max_segment_chars: documents are cut into segments of at most this many characters
             (at paragraph breaks when possible) so memory and time stay bounded. The spin rate
             is estimated per segment.
+        thesaurus: also load the optional thesaurus table (inverse WordNet and MyThes, about
+            40,000 rows). It proposes the original for more spun words, but the ``fast`` scorer
+            cannot tell a thesaurus mate from a rare original well enough: on the dev set it
+            made more harmful edits than helpful ones. Off by default; loading takes seconds.
+        compose: also propose phrases built from adjacent table matches when the joined
+            originals are a term the tables attest (``bosom malignant growth`` -> ``breast
+            cancer``; see :mod:`restorer.compose`).
+        allow: files of phrases never to touch (one per line). Their occurrences are neither
+            edited nor counted as evidence of spinning.
+        deny: files of phrases always to flag (one per line; ``phrase<TAB>replacement`` to
+            also restore them). They count as certain evidence of spinning, and a given
+            replacement is always made.
+        lm_weight: ``lm`` tier: weight of the language model's judgement (log-probability
+            gain of the text with the candidate over the text as written, in nats). Calibrated.
+        lm_freq_weight: ``lm`` tier: how much of the word-frequency difference (the fast tier's
+            feature, clipped to ``freq_clip``) is taken back from the language model's gain,
+            which prefers common words anywhere. Calibrated.
+        lm_window: ``lm`` tier: tokens of right context compared after each span; the left
+            context is everything before it, up to ``lm_context`` tokens.
+        lm_context: ``lm`` tier: most tokens of left context the model reads before a span.
+        lm_max_tokens: ``lm`` tier: most tokens read in one window (bounds memory and the
+            model's context).
+        lm_name_penalty: ``lm`` tier: nats subtracted when a lower-case row would change a
+            capitalised word that looks like a name (``House`` -> ``Mansion``). Calibrated.
+        lm_evidence_offset: ``lm`` tier: the part of the language model's gain (nats) that
+            does not count as evidence of spinning: clean prose is full of words slightly less
+            likely than a synonym. Calibrated.
+        lm_coverage: ``lm`` tier's ``coverage`` for the spin-rate estimate. Calibrated.
+        lm_margin: ``lm`` tier's ``min_margin``. Calibrated.
+        lm_device: ``lm`` tier: ``"auto"`` (a GPU where the runtime was built for one) or
+            ``"cpu"``.
+        quotes: text inside quotation marks: ``"auto"`` estimates a separate spin rate there
+            from the evidence inside the quotes (many spinners leave quotations alone, others
+            rewrite them); ``"restore"`` treats quotes like other text; ``"keep"`` never edits
+            inside quotes. Used by the ``lm`` tier.
     """
 
     model: str = "fast"
@@ -61,11 +107,40 @@ class RestorerConfig:
     max_spin_rate: float = 0.6
     max_span_tokens: int = 5
     max_segment_chars: int = 100_000
+    thesaurus: bool = False
+    compose: bool = True
+    allow: tuple[Path, ...] = ()
+    deny: tuple[Path, ...] = ()
+    lm_weight: float = 0.5
+    lm_freq_weight: float = 0.0
+    lm_window: int = 4
+    lm_context: int = 256
+    lm_max_tokens: int = 1024
+    lm_name_penalty: float = 2.0
+    lm_evidence_offset: float = 2.0
+    lm_coverage: float = 0.15
+    lm_margin: float = 0.0
+    lm_device: str = "auto"
+    quotes: str = "auto"
 
     def __post_init__(self) -> None:
         if self.model not in MODELS:
             raise ValueError(f"model must be one of {', '.join(MODELS)}, not {self.model!r}")
+        if self.quotes not in QUOTE_MODES:
+            raise ValueError(f"quotes must be one of {', '.join(QUOTE_MODES)}, not {self.quotes!r}")
+        if self.lm_device not in ("auto", "cpu"):
+            raise ValueError(f"lm_device must be 'auto' or 'cpu', not {self.lm_device!r}")
+        if not 0 <= self.lm_window <= 64:
+            raise ValueError("lm_window must be between 0 and 64")
+        if not 0 <= self.lm_context <= 2048:
+            raise ValueError("lm_context must be between 0 and 2048")
+        if not 64 <= self.lm_max_tokens <= 3072:
+            raise ValueError("lm_max_tokens must be between 64 and 3072")
+        if not 0.0 < self.lm_coverage <= 1.0:
+            raise ValueError(f"lm_coverage must be in (0, 1], not {self.lm_coverage!r}")
         object.__setattr__(self, "tables", tuple(Path(p) for p in self.tables))
+        object.__setattr__(self, "allow", tuple(Path(p) for p in self.allow))
+        object.__setattr__(self, "deny", tuple(Path(p) for p in self.deny))
         if self.spin_rate is not None and not 0.0 < self.spin_rate < 1.0:
             raise ValueError(f"spin_rate must be between 0 and 1, not {self.spin_rate!r}")
         if not 0.0 < self.spin_prior < 1.0:

@@ -8,25 +8,116 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Iterable, Iterator, Sequence
+from pathlib import Path
 from typing import Any, NamedTuple
 
 from restorer.candidates import build_lattice, span_text
 from restorer.config import RestorerConfig
 from restorer.decode import Choice, decode
 from restorer.edits import Edit, RestoredText, Source
-from restorer.errors import RestorerError
+from restorer.imports import load_any_table
+from restorer.language import NOT_ENGLISH_NOTE, guess_english
+from restorer.markup import protected_ranges, tokenize_around, unprotected_text
 from restorer.render import article_for, match_case
-from restorer.score import FrequencyScorer, Scorer, channel, estimate_spin_rate
-from restorer.table import PhraseTable, load_table
-from restorer.tokenize import Token, iter_segments, split_segments, tokenize
+from restorer.score import (
+    FrequencyScorer,
+    Score,
+    Scorer,
+    channel,
+    estimate_spin_rate,
+    prior_log_odds,
+    quote_channels,
+)
+from restorer.table import PhraseTable, Row, load_optional_table, load_table
+from restorer.tokenize import Token, iter_segments, split_segments
 
-__all__ = ["Restorer", "SegmentResult", "restore_and_explain", "restore_text"]
+__all__ = ["Restorer", "SegmentResult", "UserLists", "restore_and_explain", "restore_text"]
 
 _BYTES_ERROR = (
     "restorer works on text (str), not bytes. Decode the bytes first, for example with "
     "data.decode('utf-8'), or use the restorer command line, which decodes files for you."
 )
 _ARTICLE_SOURCE = Source("render", 0, "a/an", "render: a/an agreement")
+#: Evidence (nats) that a denied phrase gives the spin-rate estimate: as good as certain.
+_CERTAIN = 10.0
+
+
+class UserLists:
+    """Allow and deny lists: phrases never to touch, and phrases always to flag.
+
+    Allowed phrases take no part in restoration: no slot overlaps them. Denied phrases are
+    certain evidence of spinning; those given with a replacement are always replaced (the
+    scorer is not asked), those without one only raise the spin rate. Matching is
+    case-insensitive and whole-word.
+    """
+
+    def __init__(
+        self,
+        allow: Sequence[tuple[str, ...]] = (),
+        deny: PhraseTable | None = None,
+        flag: Sequence[tuple[str, ...]] = (),
+    ) -> None:
+        self.allow = tuple(allow)
+        self.deny = deny
+        self.flag = tuple(flag)
+
+    def __bool__(self) -> bool:
+        return bool(self.allow or self.flag or (self.deny is not None and len(self.deny)))
+
+    @classmethod
+    def load(cls, allow: Sequence[Path], deny: Sequence[Path]) -> UserLists:
+        """Read the list files.
+
+        Raises:
+            TableFormatError: if a file cannot be read or a line is malformed.
+        """
+        from restorer.conditions import phrase_words
+        from restorer.imports import DENY_PRIOR, read_phrase_list
+
+        allowed = [phrase_words(p) for path in allow for _n, p, _r in read_phrase_list(path)]
+        rows: list[Row] = []
+        flag: list[tuple[str, ...]] = []
+        for path in deny:
+            for number, phrase, replacement in read_phrase_list(path):
+                if replacement is None:
+                    flag.append(phrase_words(phrase))
+                    continue
+                canonicals = tuple(c.strip() for c in replacement.split("|") if c.strip())
+                rows.append(
+                    Row(
+                        phrase.lower(),
+                        canonicals,
+                        DENY_PRIOR,
+                        f"deny list: {path.name}",
+                        table=path.name,
+                        line=number,
+                    )
+                )
+        table = PhraseTable(rows, name="deny") if rows else None
+        return cls([a for a in allowed if a], table, [f for f in flag if f])
+
+    def denied(
+        self, tokens: Sequence[Token], max_length: int
+    ) -> tuple[list[Choice], list[tuple[int, int]]]:
+        """Return the forced replacements and the flagged spans of a segment."""
+        forced: list[Choice] = []
+        if self.deny is not None:
+            end = 0
+            for slot in build_lattice(tokens, self.deny, max_length):
+                if slot.start < end:
+                    continue  # slots come longest first at each start; keep them disjoint
+                cand = slot.candidates[0]
+                score = Score(0.0, prior_log_odds(cand.row.prior), 0.0, _CERTAIN)
+                forced.append(Choice(slot, cand, score, score.base))
+                end = slot.end
+        flagged: list[tuple[int, int]] = []
+        if self.flag:
+            from restorer.conditions import SegmentWords
+
+            words = SegmentWords([t.text for t in tokens])
+            for phrase in self.flag:
+                flagged.extend((i, i + len(phrase)) for i in words.starts(phrase))
+        return forced, flagged
 
 
 class SegmentResult(NamedTuple):
@@ -38,6 +129,8 @@ class SegmentResult(NamedTuple):
     edits: list[Edit]
     spin_rate: float
     words: int
+    #: Why a segment was left alone or treated specially ("left alone: not English").
+    notes: tuple[str, ...] = ()
 
 
 def _check_text(text: object) -> str:
@@ -68,14 +161,18 @@ class Restorer:
         self.config = config or RestorerConfig()
         self._extra_table = table
         self._table: PhraseTable | None = None
+        self._span = self.config.max_span_tokens
+        self._lists: UserLists | None = None
         if scorer is None:
-            if self.config.model == "lm":
-                raise RestorerError(
-                    "the 'lm' scorer tier is not available in this version of restorer; "
-                    "use model='fast'"
-                )
-            scorer = FrequencyScorer(self.config)
+            scorer = _default_scorer(self.config)
         self.scorer = scorer
+        # The lm tier has its own calibrated spin-rate coverage and margin, and judges
+        # quotations on their own evidence (config.quotes); the fast tier keeps its constants.
+        lm = scorer.name == "lm"
+        cfg = self.config
+        self._rates = cfg.with_options(coverage=cfg.lm_coverage) if lm else cfg
+        self._margin = cfg.lm_margin if lm else cfg.min_margin
+        self._quotes = cfg.quotes if lm else "restore"
 
     @property
     def table(self) -> PhraseTable:
@@ -84,32 +181,75 @@ class Restorer:
             parts: list[PhraseTable] = []
             if self.config.default_table:
                 parts.append(load_table("en"))
-            parts.extend(PhraseTable.load(p) for p in self.config.tables)
+            if self.config.thesaurus:
+                parts.append(load_optional_table("thesaurus"))
+            user = [load_any_table(p) for p in self.config.tables]
             if self._extra_table is not None:
-                parts.append(self._extra_table)
+                user.append(self._extra_table)
+            parts.extend(user)
+            # A table the user supplies is looked up whole, even where its phrases are longer
+            # than max_span_tokens (fingerprint lists hold phrases of up to ten words).
+            self._span = max([self.config.max_span_tokens, *(min(t.max_words, 12) for t in user)])
             if not parts:
                 self._table = PhraseTable([], name="empty")
             else:
                 self._table = parts[0].merged(*parts[1:]) if len(parts) > 1 else parts[0]
         return self._table
 
+    @property
+    def lists(self) -> UserLists:
+        """The allow and deny lists of ``config.allow`` and ``config.deny``, read on first use."""
+        if self._lists is None:
+            self._lists = UserLists.load(self.config.allow, self.config.deny)
+        return self._lists
+
     # -- one segment -------------------------------------------------------------------------
 
     def restore_segment(self, text: str, offset: int = 0) -> SegmentResult:
-        """Restore one bounded segment; edit offsets are shifted by ``offset``."""
-        tokens = tokenize(text)
-        slots = build_lattice(tokens, self.table, self.config.max_span_tokens)
+        """Restore one bounded segment; edit offsets are shifted by ``offset``.
+
+        Markup, code, URLs and e-mail addresses (:func:`~restorer.markup.protected_ranges`)
+        become protected tokens that no row can match, and a segment that is not English
+        (:func:`~restorer.language.guess_english`) is left alone with a note.
+        """
+        ranges = protected_ranges(text)
+        language = guess_english(unprotected_text(text, ranges))
+        if not language.english:
+            rho = estimate_spin_rate(language.words, [], self.config)
+            return SegmentResult(offset, text, text, [], rho, language.words, (NOT_ENGLISH_NOTE,))
+        tokens = tokenize_around(text, ranges)
+        lists = self.lists
+        table = self.table
+        slots = build_lattice(
+            tokens, table, self._span, compose=self.config.compose, allow=lists.allow
+        )
+        forced, flagged = lists.denied(tokens, 12) if lists else ([], [])
+        if forced or flagged:
+            taken = {t for start, end in flagged for t in range(start, end)}
+            taken.update(t for c in forced for t in range(c.slot.start, c.slot.end))
+            slots = [s for s in slots if taken.isdisjoint(range(s.start, s.end))]
         n_words = sum(1 for t in tokens if any(c.isalnum() for c in t.text))
-        if not slots:
+        if not slots and not forced and not flagged:
             rho = estimate_spin_rate(n_words, [], self.config)
             return SegmentResult(offset, text, text, [], rho, n_words)
-        scores = self.scorer.score(tokens, slots)
+        scores = self.scorer.score(tokens, slots) if slots else []
         evidence = [
             (slot.start, slot.end, max(s.evidence for s in sc))
             for slot, sc in zip(slots, scores, strict=True)
         ]
-        rho = estimate_spin_rate(n_words, evidence, self.config)
-        choices = decode(len(tokens), slots, scores, channel(rho), self.config.min_margin)
+        evidence.extend((c.slot.start, c.slot.end, c.score.evidence) for c in forced)
+        evidence.extend((start, end, _CERTAIN) for start, end in flagged)
+        rho = estimate_spin_rate(n_words, evidence, self._rates)
+        channels = quote_channels(
+            tokens, slots, evidence, rho, self._rates.with_options(quotes=self._quotes)
+        )
+        choices = decode(len(tokens), slots, scores, channels, self._margin)
+        if forced:
+            ch = channel(rho)
+            choices = sorted(
+                [*choices, *(c._replace(gain=c.score.base + ch) for c in forced)],
+                key=lambda c: c.slot.start,
+            )
         edits = self._render(tokens, choices, rho)
         edits = [e.shifted(offset) for e in edits] if offset else edits
         restored = _apply_local(text, edits, offset)
@@ -141,7 +281,7 @@ class Restorer:
                         "prior": sc.prior,
                         "lemma": sc.lemma,
                         "context": sc.context,
-                        "channel": channel(rho),
+                        "channel": choice.gain - sc.base,
                         "spin_rate": rho,
                     },
                 )
@@ -189,16 +329,18 @@ class Restorer:
         text = _check_text(text)
         pieces: list[str] = []
         edits: list[Edit] = []
+        notes: dict[str, None] = {}  # distinct notes, in order
         weighted = 0.0
         words = 0
         for offset, segment in split_segments(text, self.config.max_segment_chars):
             result = self.restore_segment(segment, offset)
             pieces.append(result.restored)
             edits.extend(result.edits)
+            notes.update(dict.fromkeys(result.notes))
             weighted += result.spin_rate * max(result.words, 1)
             words += max(result.words, 1)
         rho = weighted / words if words else estimate_spin_rate(0, [], self.config)
-        return RestoredText("".join(pieces), edits, rho)
+        return RestoredText("".join(pieces), edits, rho, tuple(notes))
 
     def restore_text(self, text: str) -> str:
         """Restore ``text`` and return only the restored text."""
@@ -211,6 +353,17 @@ class Restorer:
         """
         for result in self.iter_restore(lines):
             yield result.restored
+
+
+def _default_scorer(config: RestorerConfig) -> Scorer:
+    """Return the scorer tier ``config.model`` names (``auto``: ``lm`` where installed)."""
+    from restorer.lm import resolve_model
+
+    if resolve_model(config.model) == "lm":
+        from restorer.lm_score import LMScorer
+
+        return LMScorer(config)
+    return FrequencyScorer(config)
 
 
 def _apply_local(text: str, edits: Sequence[Edit], offset: int) -> str:

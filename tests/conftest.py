@@ -8,7 +8,13 @@ Tests of the shipped table itself are named ``test_shipped_*``.
 
 from __future__ import annotations
 
+import os
+
 import pytest
+
+# ``model="auto"`` (the default) means the lm tier wherever it is installed; unit tests must
+# not depend on that, so here it means ``fast``. Tests of the lm tier ask for it by name.
+os.environ.setdefault("RESTORER_MODEL", "fast")
 
 from restorer import PhraseTable, Restorer, RestorerConfig, Row
 
@@ -20,7 +26,9 @@ TINY_ROWS: list[tuple[str, tuple[str, ...], float]] = [
     ("Related Press", ("Associated Press",), 0.98),
     ("White Space", ("White House",), 0.98),
     ("Nationwide Intelligence Carrier", ("National Intelligence Service",), 0.98),
-    ("Home", ("House",), 0.9),
+    # a bare capitalised word that also starts ordinary sentences ("Home prices rose"): like the
+    # shipped table's policy for ordinary-English spun sides, its prior stays at 0.5
+    ("Home", ("House",), 0.5),
     # multi-word phrases, and a shorter row inside a longer one (longest match)
     ("undercover agent company", ("spy agency",), 0.9),
     ("undercover agent", ("spy",), 0.8),

@@ -146,7 +146,8 @@ def test_restorer_with_a_bad_table_file_raises(tmp_path):
         r.restore_text("foo")
 
 
-def test_lm_tier_is_refused_clearly():
+def test_lm_tier_is_refused_clearly_where_not_installed(monkeypatch, tmp_path):
+    monkeypatch.setenv("RESTORER_LM_WEIGHTS", str(tmp_path / "missing.gguf"))
     with pytest.raises(restorer.RestorerError, match="lm"):
         Restorer(RestorerConfig(model="lm"))
 
