@@ -98,12 +98,16 @@ def _restorer(
 ) -> Restorer:
     if model not in MODELS:
         _fail(f"--model must be one of {', '.join(MODELS)}, not {model!r}", ExitCode.USAGE)
-    from restorer.lm import LMUnavailableError, resolve_model
+    from restorer.lm import MODEL_ENV, LMUnavailableError, lm_missing_reason, resolve_model
 
     try:
         resolve_model(model)  # a clear one-line message when the lm tier is not installed
     except LMUnavailableError as exc:
         _fail(str(exc), ExitCode.USAGE)
+    if model == "auto" and not os.environ.get(MODEL_ENV):
+        missing = lm_missing_reason()
+        if missing is not None:  # say why the default is the fast tier here
+            typer.echo(f"restorer: note: using --model fast: {missing}", err=True)
     config = RestorerConfig(
         model=model, tables=tuple(tables or ()), allow=tuple(allow or ()), deny=tuple(deny or ())
     )
