@@ -14,7 +14,7 @@ from typing import Any, NamedTuple
 from restorer.candidates import build_lattice, span_text
 from restorer.config import RestorerConfig
 from restorer.decode import Choice, decode
-from restorer.edits import Edit, RestoredText, Source
+from restorer.edits import Edit, RestoredText, Source, compose_edits
 from restorer.imports import load_any_table
 from restorer.language import NOT_ENGLISH_NOTE, guess_english
 from restorer.markup import protected_ranges, tokenize_around, unprotected_text
@@ -37,6 +37,9 @@ _BYTES_ERROR = (
     "restorer works on text (str), not bytes. Decode the bytes first, for example with "
     "data.decode('utf-8'), or use the restorer command line, which decodes files for you."
 )
+#: Restoration passes per segment; a second pass is needed only where a replacement completes
+#: a new spun phrase with its neighbours, a third almost never.
+_MAX_PASSES = 3
 _ARTICLE_SOURCE = Source("render", 0, "a/an", "render: a/an agreement")
 #: Evidence (nats) that a denied phrase gives the spin-rate estimate: as good as certain.
 _CERTAIN = 10.0
@@ -208,6 +211,27 @@ class Restorer:
     def restore_segment(self, text: str, offset: int = 0) -> SegmentResult:
         """Restore one bounded segment; edit offsets are shifted by ``offset``.
 
+        A replacement can complete a new spun phrase with its neighbours (``within keeping
+        with`` -> ``in keeping with``), so the segment is restored again until nothing changes
+        (at most :data:`_MAX_PASSES` passes) and the passes' edits are merged into edits on the
+        input. Restoring the output once more then changes nothing.
+        """
+        result = self._restore_pass(text)
+        for _ in range(_MAX_PASSES - 1):
+            if not result.edits:
+                break
+            again = self._restore_pass(result.restored)
+            if not again.edits:
+                break
+            edits = compose_edits(text, result.edits, again.edits)
+            result = result._replace(restored=again.restored, edits=edits)
+        if offset:
+            result = result._replace(offset=offset, edits=[e.shifted(offset) for e in result.edits])
+        return result
+
+    def _restore_pass(self, text: str) -> SegmentResult:
+        """Restore a segment once, with edit offsets relative to it.
+
         Markup, code, URLs and e-mail addresses (:func:`~restorer.markup.protected_ranges`)
         become protected tokens that no row can match, and a segment that is not English
         (:func:`~restorer.language.guess_english`) is left alone with a note.
@@ -216,7 +240,7 @@ class Restorer:
         language = guess_english(unprotected_text(text, ranges))
         if not language.english:
             rho = estimate_spin_rate(language.words, [], self.config)
-            return SegmentResult(offset, text, text, [], rho, language.words, (NOT_ENGLISH_NOTE,))
+            return SegmentResult(0, text, text, [], rho, language.words, (NOT_ENGLISH_NOTE,))
         tokens = tokenize_around(text, ranges)
         lists = self.lists
         table = self.table
@@ -231,7 +255,7 @@ class Restorer:
         n_words = sum(1 for t in tokens if any(c.isalnum() for c in t.text))
         if not slots and not forced and not flagged:
             rho = estimate_spin_rate(n_words, [], self.config)
-            return SegmentResult(offset, text, text, [], rho, n_words)
+            return SegmentResult(0, text, text, [], rho, n_words)
         scores = self.scorer.score(tokens, slots) if slots else []
         evidence = [
             (slot.start, slot.end, max(s.evidence for s in sc))
@@ -251,9 +275,8 @@ class Restorer:
                 key=lambda c: c.slot.start,
             )
         edits = self._render(tokens, choices, rho)
-        edits = [e.shifted(offset) for e in edits] if offset else edits
-        restored = _apply_local(text, edits, offset)
-        return SegmentResult(offset, text, restored, edits, rho, n_words)
+        restored = _apply_local(text, edits, 0)
+        return SegmentResult(0, text, restored, edits, rho, n_words)
 
     def _render(self, tokens: Sequence[Token], choices: Sequence[Choice], rho: float) -> list[Edit]:
         edits: list[Edit] = []

@@ -11,7 +11,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-__all__ = ["EXPLANATION_VERSION", "Edit", "RestoredText", "Source", "apply_edits"]
+__all__ = ["EXPLANATION_VERSION", "Edit", "RestoredText", "Source", "apply_edits", "compose_edits"]
 
 #: Version of the JSON explanation record written by :meth:`Edit.to_json`. Bump it when a field
 #: changes meaning or disappears; adding a field does not need a bump.
@@ -152,3 +152,69 @@ def apply_edits(text: str, edits: Iterable[Edit]) -> str:
         pos = edit.end
     out.append(text[pos:])
     return "".join(out)
+
+
+def compose_edits(text: str, first: Sequence[Edit], second: Sequence[Edit]) -> list[Edit]:
+    """Merge two rounds of edits into one round on ``text``.
+
+    ``first`` applies to ``text`` and gives ``mid``; ``second`` applies to ``mid``. The result
+    applies to ``text`` and gives what ``second`` gave. A second-round edit that overlaps the
+    replacement of a first-round edit is widened to cover it; the merged edit keeps the second
+    round's source and score (the row that completed the restoration).
+
+    >>> src = Source("t", 1, "row", "test")
+    >>> a = [Edit(0, 6, "within", "in", src)]
+    >>> b = [Edit(0, 15, "in keeping with", "according to", src)]
+    >>> merged = compose_edits("within keeping with", a, b)
+    >>> [(e.start, e.end, e.spun, e.replacement) for e in merged]
+    [(0, 19, 'within keeping with', 'according to')]
+    """
+    firsts = sorted(first, key=lambda e: e.start)
+    seconds = sorted(second, key=lambda e: e.start)
+    # Where each first-round replacement sits in mid.
+    spans: list[tuple[int, int, Edit]] = []
+    shift = 0
+    for e in firsts:
+        start = e.start + shift
+        spans.append((start, start + len(e.replacement), e))
+        shift += len(e.replacement) - (e.end - e.start)
+
+    def inside(lo: int, hi: int, start: int, end: int) -> bool:
+        return (start < hi and lo < end) if start < end else lo < start < hi
+
+    groups: list[tuple[int, int, list[Edit]]] = []
+    for g in seconds:
+        lo, hi = g.start, g.end
+        grown = True
+        while grown:  # widening can reach further first-round spans
+            grown = False
+            for start, end, _ in spans:
+                if inside(lo, hi, start, end) and (start < lo or end > hi):
+                    lo, hi, grown = min(lo, start), max(hi, end), True
+        if groups and lo < groups[-1][1]:
+            plo, phi, members = groups[-1]
+            groups[-1] = (plo, max(phi, hi), [*members, g])
+        else:
+            groups.append((lo, hi, [g]))
+
+    def to_input(pos: int, *, is_end: bool) -> int:
+        delta = 0
+        for start, end, e in spans:
+            if end < pos or (end == pos and (start < pos or not is_end)):
+                delta += (end - start) - (e.end - e.start)
+        return pos - delta
+
+    final = apply_edits(apply_edits(text, firsts), seconds)
+    merged: list[Edit] = []
+    out_shift = 0
+    for lo, hi, members in groups:
+        inner = sum(len(m.replacement) - (m.end - m.start) for m in members)
+        start, end = to_input(lo, is_end=False), to_input(hi, is_end=True)
+        last = members[-1]
+        replacement = final[lo + out_shift : hi + out_shift + inner]
+        merged.append(Edit(start, end, text[start:end], replacement, last.source, last.score))
+        out_shift += inner
+    merged.extend(
+        e for start, end, e in spans if not any(inside(lo, hi, start, end) for lo, hi, _ in groups)
+    )
+    return sorted(merged, key=lambda e: (e.start, e.end))

@@ -10,11 +10,10 @@ the shipped one:
 - restoring twice gives the same text as restoring once;
 - no edit touches a protected range (markup, code, URLs, e-mail addresses).
 
-Restoring twice is checked with the tiny table only. The shipped table holds rare chains: a
-restoration can create a phrase that is itself a spinner signature ("within keeping with" ->
-"in keeping with" -> "according to"), so a second run goes further than the first. That is a
-known failure, kept below as a strict xfail so it is noticed when fixed; the fuzz run found it,
-and checks every other property on the shipped table.
+The shipped table holds rare chains: a restoration can create a phrase that is itself a
+spinner signature ("within keeping with" -> "in keeping with" -> "according to"). The fuzz run
+found one; the restorer now restores each segment until nothing changes and merges the passes'
+edits, and the example below keeps it fixed.
 
 ``test_fuzz_for_a_while`` runs the same properties on fresh random inputs until
 ``$RESTORER_FUZZ_SECONDS`` seconds have passed (default 5; ``.ci/run`` sets 60). A failure
@@ -222,11 +221,10 @@ def test_restoration_properties_tiny_table(tiny_restorer, text):
 @settings(SETTINGS, max_examples=150)
 @given(ANY_TEXT)
 def test_restoration_properties_shipped_table(shipped_restorer, text):
-    check_restoration(shipped_restorer, text, twice=False)
+    check_restoration(shipped_restorer, text)
 
 
-@pytest.mark.xfail(reason="shipped-table chains: a restoration can create a new signature")
-def test_restoring_twice_with_the_shipped_table_known_failure(shipped_restorer):
+def test_restoring_twice_with_the_shipped_table_changes_nothing(shipped_restorer):
     text = "in keeping with within keeping with"  # found by test_fuzz_for_a_while
     once = shipped_restorer.restore_text(text)
     assert shipped_restorer.restore_text(once) == once
@@ -308,7 +306,7 @@ def test_fuzz_for_a_while(tiny_restorer, shipped_restorer):
     @given(ANY_TEXT, st.booleans())
     def one_round(text: str, shipped: bool) -> None:
         if shipped:
-            check_restoration(shipped_restorer, text, twice=False)
+            check_restoration(shipped_restorer, text)
         else:
             check_restoration(tiny_restorer, text)
         ranges = protected_ranges(text)
