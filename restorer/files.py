@@ -31,6 +31,10 @@ def display_name(path: str | Path | None) -> str:
     return "<stdin>" if path in (None, "-") else str(path)
 
 
+#: Bytes needed to recognise any byte-order mark read_chunks knows (UTF-8's is three).
+_BOM_BYTES = len(codecs.BOM_UTF8)
+
+
 def _sniff(head: bytes) -> tuple[str, int]:
     """Return (codec, BOM length) for the first bytes of an input."""
     if head.startswith(codecs.BOM_UTF8):
@@ -55,11 +59,16 @@ def read_chunks(
         InputError: for binary data or, with ``errors="strict"``, undecodable bytes.
     """
     head = stream.read(chunk_bytes)
+    while 0 < len(head) < _BOM_BYTES:  # small chunks or a slow pipe: see the whole BOM
+        more = stream.read(chunk_bytes)
+        if not more:
+            break
+        head += more
     codec, skip = _sniff(head)
     if codec == "utf-8" and b"\x00" in head:
         raise InputError(name, "looks like a binary file (it contains NUL bytes); not restoring it")
     decoder = codecs.getincrementaldecoder(codec)(errors=errors)
-    data = head[skip:]
+    data = head[skip:] or stream.read(chunk_bytes)  # empty data means the end of the input
     consumed = skip  # bytes handed to the decoder so far
     while True:
         final = not data

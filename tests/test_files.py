@@ -22,7 +22,16 @@ def _read(data: bytes, chunk_bytes: int, errors: str = "strict") -> str:
 @settings(max_examples=200, deadline=None)
 @given(NO_NUL, st.integers(min_value=1, max_value=16))
 def test_utf8_chunks_decode_to_the_text(text, chunk_bytes):
-    assert _read(text.encode("utf-8"), chunk_bytes) == text
+    # A leading U+FEFF encodes to the UTF-8 byte-order mark: it is read as the file's
+    # signature and dropped, as Python's utf-8-sig codec does.
+    expected = text.removeprefix("\ufeff")
+    assert _read(text.encode("utf-8"), chunk_bytes) == expected
+
+
+@pytest.mark.parametrize("chunk_bytes", [1, 2, 3, 8])
+def test_a_file_holding_only_a_bom_reads_as_empty(chunk_bytes):
+    assert _read(codecs.BOM_UTF8, chunk_bytes) == ""
+    assert _read(codecs.BOM_UTF8 * 2, chunk_bytes) == "\ufeff"
 
 
 @settings(max_examples=100, deadline=None)
