@@ -86,13 +86,16 @@ def build_lattice(
     A row with a condition (:mod:`restorer.conditions`) is proposed only where its condition
     holds in this segment.
     """
+    # Most tokens start no row: find those that may (one memoised probe per token), then
+    # look up only there. Positions without a match share one empty list, never mutated.
+    n = len(tokens)
+    none: list[Match] = []
+    matches: list[list[Match]] = [none] * n
+    held: list[list[Match]] = [none] * n
+    found_at: list[int] = []
     doc: SegmentWords | None = None
-    matches: list[list[Match]] = []
-    held: list[list[Match]] = []
-    for i, tok in enumerate(tokens):
-        found: list[Match] = []
-        if not tok.protected and any(c.isalnum() for c in tok.text):
-            found = table.lookup(tokens, i, max_length)
+    for i, found in table.scan(tokens, max_length):
+        found_at.append(i)
         ok = found
         if any(m.row.condition is not None for m in found):
             if doc is None:
@@ -102,12 +105,13 @@ def build_lattice(
                 for m in found
                 if m.row.condition is None or m.row.condition.holds(doc, i, i + m.length)
             ]
-        matches.append(found)
-        held.append(ok)
-    held = _drop_contained(held)
+        matches[i] = found
+        held[i] = ok
+    held = _drop_contained(held, found_at)
     blocked = _allowed_tokens(tokens, allow) if allow else frozenset()
     slots: list[Slot] = []
-    for i, found in enumerate(held):
+    for i in found_at:
+        found = held[i]
         by_span: dict[int, list[Candidate]] = {}
         for match in found:
             if blocked and not blocked.isdisjoint(range(i, i + match.length)):
@@ -140,7 +144,7 @@ def build_lattice(
     return slots
 
 
-def _drop_contained(held: list[list[Match]]) -> list[list[Match]]:
+def _drop_contained(held: list[list[Match]], positions: Sequence[int]) -> list[list[Match]]:
     """Drop matches inside a longer match that agrees with them and is at least as confident.
 
     A row written for the longer phrase (``likelihood thickness work -> probability density
@@ -152,13 +156,15 @@ def _drop_contained(held: list[list[Match]]) -> list[list[Match]]:
     shared words, or is less confident, hides nothing: the scorer chooses between them. Nor
     does one that another match crosses (``preventing at`` across the start of ``at the
     entrance traces``): there the shorter rows may combine with the crossing one.
+
+    ``positions`` are the token positions where ``held`` has matches, in order.
     """
-    longest = max((m.length for found in held for m in found), default=0)
+    longest = max((m.length for i in positions for m in held[i]), default=0)
     if longest < 2:
         return held
     ends_at: dict[int, list[int]] = {}  # start -> ends of the matches starting there
-    for i, found in enumerate(held):
-        ends_at[i] = [i + m.length for m in found]
+    for i in positions:
+        ends_at[i] = [i + m.length for m in held[i]]
 
     def crossed(start: int, end: int) -> bool:
         for a in range(max(0, start - longest + 1), end):
@@ -169,17 +175,17 @@ def _drop_contained(held: list[list[Match]]) -> list[list[Match]]:
 
     # the longer matches that may subsume others, by start
     outer: dict[int, list[tuple[int, float, list[str]]]] = {}
-    for i, found in enumerate(held):
-        for m in found:
+    for i in positions:
+        for m in held[i]:
             if m.length > 1 and not crossed(i, i + m.length):
                 canonicals = [f" {c.lower()} " for c in m.row.canonicals]
                 outer.setdefault(i, []).append((i + m.length, m.row.prior, canonicals))
     if not outer:
         return held
-    out: list[list[Match]] = []
-    for i, found in enumerate(held):
+    out = list(held)
+    for i in positions:
         kept = []
-        for m in found:
+        for m in held[i]:
             inner = [f" {c.lower()} " for c in m.row.canonicals]
             subsumed = any(
                 i + m.length <= end
@@ -191,7 +197,7 @@ def _drop_contained(held: list[list[Match]]) -> list[list[Match]]:
             )
             if not subsumed:
                 kept.append(m)
-        out.append(kept)
+        out[i] = kept
     return out
 
 

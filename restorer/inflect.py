@@ -84,6 +84,7 @@ def _inflect_word(word: str, upos: str, tag: str) -> str | None:
     return form
 
 
+@functools.lru_cache(maxsize=65_536)
 def inflect_phrase(phrase: str, upos: str, tag: str) -> str | None:
     """Inflect the head of ``phrase`` as ``tag``, or return None if that is not possible.
 

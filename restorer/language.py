@@ -109,10 +109,8 @@ def guess_english(text: str) -> LanguageGuess:
     >>> guess_english("Gracias!").english  # too short to tell: treated as English
     True
     """
-    words = 0
-    english = 0
-    for match in _WORD.finditer(text):
-        words += 1
-        english += _is_english_word(match.group().lower())
+    found = _WORD.findall(text)
+    words = len(found)
+    english = sum(map(_is_english_word, map(str.lower, found)))
     decided = words >= MIN_WORDS and english < MIN_ENGLISH_SHARE * words
     return LanguageGuess(not decided, words, english)

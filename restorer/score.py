@@ -197,6 +197,7 @@ def estimate_spin_rate(
 
 _OPEN_QUOTES = frozenset("“„‟«")
 _CLOSE_QUOTES = frozenset("”»")
+_QUOTES = frozenset('"') | _OPEN_QUOTES | _CLOSE_QUOTES
 
 
 def quote_mask(tokens: Sequence[Token]) -> list[bool]:
@@ -206,6 +207,8 @@ def quote_mask(tokens: Sequence[Token]) -> list[bool]:
     ends there (news paragraphs open each paragraph of a long quote again). Single quotes are
     not used: they are mostly apostrophes.
     """
+    if _QUOTES.isdisjoint("".join([t.text for t in tokens])):
+        return [False] * len(tokens)  # most segments quote no one
     inside = False
     out: list[bool] = []
     for tok in tokens:

@@ -38,7 +38,7 @@ from typing import IO, NamedTuple
 
 from restorer.conditions import Condition, ConditionError, parse_condition
 from restorer.errors import TableFormatError
-from restorer.inflect import Analysis, analyses
+from restorer.inflect import Analysis, analyses, lemmas
 from restorer.tokenize import Token, tokenize
 
 __all__ = [
@@ -234,6 +234,57 @@ class PhraseTable:
         #: the longest row in words (the unit of ``lookup``'s ``max_length``)
         self.max_words = max((e.size for v in index.values() for e in v), default=0)
         self._canonicals: frozenset[str] | None = None
+        self._starts: dict[str, _Probe | None] = {}
+        self._pair_memo: dict[tuple[str, str], tuple[_Entry, ...]] = {}
+        # The lookup index proper. Rows of one word by their word; longer rows by their first
+        # two words, since most rows that start with a common word (``the``, ``in``) fail on
+        # the second: _match_entry accepts a word only if the token, lower-cased, is that word
+        # (in any case, for ASCII words) or has it as a lemma, so a row whose second word is
+        # none of the next token's forms cannot match. Rows whose second word is not ASCII
+        # (case mapping outside ASCII can change length) are tried one by one.
+        self._single: dict[str, list[_Entry]] = defaultdict(list)
+        self._pairs: dict[tuple[str, str], list[_Entry]] = defaultdict(list)
+        self._other: dict[str, list[_Entry]] = defaultdict(list)
+        self._multi: set[str] = set()  # first keys of the rows in _pairs
+        for key, entries in self._index.items():
+            for entry in entries:
+                if len(entry.words) == 1:
+                    self._single[key].append(entry)
+                elif entry.words[1].isascii():
+                    self._pairs[key, entry.words[1].lower()].append(entry)
+                    self._multi.add(key)
+                else:
+                    self._other[key].append(entry)
+
+    def probe(self, text: str) -> _Probe | None:
+        """Return what rows a token with this text can start, or None when it starts none.
+
+        The one-word rows it matches are found here once (their match depends only on the
+        token's text), and the keys of the longer rows that start with it are listed for
+        :meth:`lookup`, which then needs the following tokens. Most tokens of running text
+        start no row, and the same words recur, so the answer is memoised per token text: for
+        most tokens, lookup costs one dictionary probe. The memo starts afresh at
+        :data:`_START_MEMO` entries, so memory stays flat over a corpus.
+        """
+        found = self._starts.get(text, _UNSEEN)
+        if found is _UNSEEN:
+            if len(self._starts) >= _START_MEMO:
+                self._starts.clear()
+            found = None
+            if any(c.isalnum() for c in text):
+                keys = [k for k in _word_forms(text) if k in self._index]
+                token = (Token(text, "", 0),)
+                singles = tuple(
+                    m
+                    for k in keys
+                    for e in self._single.get(k, ())
+                    if (m := _match_entry(e, token, 0)) is not None
+                )
+                longer = tuple(k for k in keys if k in self._multi or k in self._other)
+                if singles or longer:
+                    found = _Probe(singles, longer)
+            self._starts[text] = found
+        return found
 
     @property
     def canonicals(self) -> frozenset[str]:
@@ -297,6 +348,25 @@ class PhraseTable:
     def __iter__(self) -> Iterator[Row]:
         return iter(self.rows)
 
+    def scan(self, tokens: Sequence[Token], max_length: int = 5) -> list[tuple[int, list[Match]]]:
+        """Return ``(position, matches)`` for every token where rows match, in order.
+
+        The same as calling :meth:`lookup` at every position, and much faster: most tokens
+        are passed over with one memo probe (:meth:`probe`).
+        """
+        memo = self._starts
+        out: list[tuple[int, list[Match]]] = []
+        for i, tok in enumerate(tokens):
+            probe = memo.get(tok.text, _UNSEEN)
+            if probe is _UNSEEN:
+                probe = self.probe(tok.text)
+            if probe is None or tok.protected:
+                continue
+            found = self._lookup(tokens, i, max_length, probe) if probe.longer else probe.singles
+            if found:
+                out.append((i, list(found)))
+        return out
+
     def lookup(self, tokens: Sequence[Token], i: int, max_length: int = 5) -> list[Match]:
         """Return every row matching at token ``i``, longest first.
 
@@ -304,30 +374,68 @@ class PhraseTable:
         base form. ``max_length`` counts words: the hyphens of ``man-in-the-middle`` and the
         parentheses of ``(IoT)`` are tokens, but they do not make a phrase longer.
         """
-        first = tokens[i].text.lower().translate(_APOSTROPHES)
-        keys = {first} | {a.lemma for a in analyses(first)}
-        found: list[Match] = []
-        second: set[str] | None = None  # the next token's forms, computed once if needed
-        for key in keys:
-            for entry in self._index.get(key, ()):
-                n = len(entry.words)
-                if entry.size > max_length or i + n > len(tokens):
+        probe = self.probe(tokens[i].text)
+        if probe is None or tokens[i].protected:
+            return []
+        return self._lookup(tokens, i, max_length, probe)
+
+    def _longer_entries(self, probe: _Probe, first: str, second: str) -> tuple[_Entry, ...]:
+        """Return the rows of two or more words that may start with tokens ``first second``.
+
+        Those whose second word is one of the second token's forms (or not ASCII), memoised
+        per pair of token texts like :meth:`probe`.
+        """
+        pair = (first, second)
+        entries = self._pair_memo.get(pair)
+        if entries is None:
+            if len(self._pair_memo) >= _START_MEMO:
+                self._pair_memo.clear()
+            found: list[_Entry] = []
+            for key in probe.longer:
+                found.extend(self._other.get(key, ()))
+                if key in self._multi:
+                    for form in _word_forms(second):
+                        found.extend(self._pairs.get((key, form), ()))
+            entries = self._pair_memo[pair] = tuple(found)
+        return entries
+
+    def _lookup(
+        self, tokens: Sequence[Token], i: int, max_length: int, probe: _Probe
+    ) -> list[Match]:
+        found = list(probe.singles)
+        end = len(tokens)
+        if i + 1 < end:
+            for entry in self._longer_entries(probe, tokens[i].text, tokens[i + 1].text):
+                if entry.size > max_length or i + len(entry.words) > end:
                     continue
-                if n > 1 and entry.words[1].isascii():
-                    # A cheap necessary condition before the full match (most multi-word rows
-                    # fail on their second word): _match_entry accepts a word only if the
-                    # token, lower-cased, is that word (in any case, for ASCII words) or has
-                    # it as a lemma.
-                    if second is None:
-                        text = tokens[i + 1].text.translate(_APOSTROPHES).lower()
-                        second = {text} | {a.lemma for a in analyses(text)}
-                    if entry.words[1].lower() not in second:
-                        continue
                 match = _match_entry(entry, tokens, i)
                 if match is not None:
                     found.append(match)
-        found.sort(key=lambda m: (-m.length, m.row.table, m.row.line))
+        if len(found) > 1:
+            found.sort(key=lambda m: (-m.length, m.row.table, m.row.line))
         return found
+
+
+#: Token texts whose start keys a table memoises before it starts afresh.
+_START_MEMO = 200_000
+
+
+@functools.lru_cache(maxsize=65_536)
+def _word_forms(text: str) -> frozenset[str]:
+    """Return a token's lower-case form (straight apostrophes) and its lemmas."""
+    return lemmas(text.translate(_APOSTROPHES).lower())
+
+
+class _Probe(NamedTuple):
+    """What rows a token's text can start (see :meth:`PhraseTable.probe`)."""
+
+    #: the one-word rows it matches
+    singles: tuple[Match, ...]
+    #: index keys of the longer rows that may start with it
+    longer: tuple[str, ...]
+
+
+_UNSEEN = _Probe((), ())  # marks a text the memo has not seen (None means "starts nothing")
 
 
 @functools.lru_cache(maxsize=65_536)

@@ -40,6 +40,10 @@ class Token(NamedTuple):
 _SURROGATE = re.compile("[\ud800-\udfff]")
 
 
+#: spaCy attributes read per token: offset, length, trailing space, URL and e-mail shapes
+_ATTRS = ("IDX", "LENGTH", "SPACY", "LIKE_URL", "LIKE_EMAIL")
+
+
 @functools.cache
 def _tokenizer() -> Tokenizer:
     import spacy
@@ -61,7 +65,14 @@ def tokenize(text: str) -> list[Token]:
     safe = _SURROGATE.sub("\ufffd", text)
     doc = _tokenizer()(safe)
     if safe is text:
-        return [_token(t.text, t.whitespace_, t.idx, t.like_url or t.like_email) for t in doc]
+        # Read the offsets as one array rather than through spaCy Token objects: building a
+        # Python object per token costs more than the tokenization itself.
+        out: list[Token] = []
+        append = out.append
+        for idx, length, space, url, email in doc.to_array(_ATTRS).tolist():
+            word = text[idx : idx + length]
+            append(Token(word, " " if space else "", idx, bool(url or email) or "@" in word))
+        return out
     return [
         _token(
             text[t.idx : t.idx + len(t.text)],

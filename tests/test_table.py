@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 import pytest
+from helpers import write_file
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
@@ -13,15 +14,6 @@ from restorer.table import lint
 from restorer.tokenize import tokenize
 
 HEADER = "# restorer-phrases 1\n"
-
-
-def _write(tmp_path, body: str | bytes, name: str = "table.tsv"):
-    path = tmp_path / name
-    if isinstance(body, bytes):
-        path.write_bytes(body)
-    else:
-        path.write_text(body, encoding="utf-8", newline="")
-    return path
 
 
 # -- parse errors: TableFormatError naming the path and the line ----------------------------
@@ -51,7 +43,7 @@ BAD_TABLES = [
     ids=[n for n, *_ in BAD_TABLES],
 )
 def test_parse_errors_name_path_and_line(tmp_path, body, line):
-    path = _write(tmp_path, body)
+    path = write_file(tmp_path, "table.tsv", body)
     with pytest.raises(TableFormatError) as info:
         PhraseTable.load(path)
     err = info.value
@@ -62,7 +54,9 @@ def test_parse_errors_name_path_and_line(tmp_path, body, line):
 
 
 def test_not_utf8_names_path_and_line(tmp_path):
-    path = _write(tmp_path, HEADER.encode() + b"foo\tbar\t0.5\tsrc\ncaf\xe9\tcafe\t0.5\tsrc\n")
+    path = write_file(
+        tmp_path, "table.tsv", HEADER.encode() + b"foo\tbar\t0.5\tsrc\ncaf\xe9\tcafe\t0.5\tsrc\n"
+    )
     with pytest.raises(TableFormatError) as info:
         PhraseTable.load(path)
     assert str(path) in str(info.value)
@@ -96,7 +90,7 @@ def test_missing_file_is_a_table_error(tmp_path):
     ids=["plain", "crlf", "bom", "comments-and-no-final-newline", "padded-fields"],
 )
 def test_good_tables_parse(tmp_path, body):
-    table = PhraseTable.load(_write(tmp_path, body))
+    table = PhraseTable.load(write_file(tmp_path, "table.tsv", body))
     assert len(table) == 1
     row = table.rows[0]
     assert (row.spun, row.canonicals, row.prior, row.source) == ("foo", ("bar",), 0.5, "src")
@@ -106,7 +100,7 @@ def test_good_tables_parse(tmp_path, body):
 
 def test_rows_remember_their_line(tmp_path):
     body = HEADER + "# comment\n\nfoo\tbar\t0.5\tsrc\nbaz\tqux|quux\t1\tsrc\n"
-    table = PhraseTable.load(_write(tmp_path, body))
+    table = PhraseTable.load(write_file(tmp_path, "table.tsv", body))
     assert [(r.spun, r.line) for r in table.rows] == [("foo", 4), ("baz", 5)]
     assert table.rows[1].canonicals == ("qux", "quux")
 
@@ -321,3 +315,91 @@ def test_shipped_table_rows_have_provenance():
 def test_load_table_unknown_language():
     with pytest.raises(LookupError):
         load_table("xx")
+
+
+# -- the lookup index against a brute-force matcher ----------------------------------------
+
+INDEX_ROWS = [
+    Row("mention", ("say",), 0.5, "test"),
+    Row("stated", ("said",), 0.5, "test"),
+    Row("in keeping with", ("according to",), 0.9, "test"),
+    Row("in the", ("within the",), 0.3, "test"),
+    Row("the Related Press", ("the Associated Press",), 0.9, "test"),
+    Row("Related Press", ("Associated Press",), 0.9, "test"),
+    Row("don't", ("do not",), 0.3, "test"),
+    Row("put together", ("prepare",), 0.4, "test"),
+    Row("man-in-the-middle", ("interceptor",), 0.4, "test"),
+    Row("naïve café", ("simple bar",), 0.4, "test"),
+]
+INDEX_WORDS = [
+    "mention",
+    "mentioned",
+    "mentions",
+    "Mentioned",
+    "stated",
+    "states",
+    "in",
+    "IN",
+    "keeping",
+    "kept",
+    "with",
+    "the",
+    "The",
+    "Related",
+    "related",
+    "Press",
+    "don't",
+    "don’t",
+    "do",
+    "n't",
+    "put",
+    "puts",
+    "putting",
+    "together",
+    "man",
+    "-",
+    "middle",
+    "naïve",
+    "café",
+    ".",
+    ",",
+    "https://x.org",
+]
+
+
+def _brute_force(table: PhraseTable, tokens, i: int, max_length: int) -> list:
+    """Try every row of the table at position i, with no index: the reference for lookup."""
+    from restorer.table import _match_entry
+
+    entries = [e for found in table._index.values() for e in found]
+    found = [
+        m
+        for e in entries
+        if e.size <= max_length and i + len(e.words) <= len(tokens)
+        if (m := _match_entry(e, tokens, i)) is not None
+    ]
+    return sorted(found, key=lambda m: (-m.length, m.row.table, m.row.line))
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from(INDEX_WORDS), max_size=12), st.integers(1, 5))
+def test_scan_and_lookup_agree_with_trying_every_row(words, max_length):
+    table = PhraseTable(INDEX_ROWS)
+    tokens = tokenize(" ".join(words))
+    expected = [(i, _brute_force(table, tokens, i, max_length)) for i in range(len(tokens))]
+    assert [(i, table.lookup(tokens, i, max_length)) for i in range(len(tokens))] == expected
+    assert table.scan(tokens, max_length) == [(i, found) for i, found in expected if found]
+
+
+def test_the_lookup_memo_stays_bounded(monkeypatch):
+    import restorer.table
+
+    monkeypatch.setattr(restorer.table, "_START_MEMO", 5)
+    table = PhraseTable(INDEX_ROWS)
+    for n in range(40):
+        tokens = tokenize(f"word{n} in keeping with other{n} mentioned")
+        assert [m.row.spun for _, found in table.scan(tokens) for m in found] == [
+            "in keeping with",
+            "mention",
+        ]
+        assert len(table._starts) <= 5 and len(table._pair_memo) <= 5
