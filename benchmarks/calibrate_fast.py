@@ -14,17 +14,24 @@ Usage::
 
 from __future__ import annotations
 
-import itertools
 import json
 import subprocess
 import sys
-import tempfile
-from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
-HERE = Path(__file__).resolve().parent
-OUT = HERE / "results" / "calibration-fast.json"
+sys.path.insert(0, str(Path(__file__).resolve().parent))  # also when loaded by path
+from common import (
+    BENCHMARKS,
+    RESULTS,
+    choose_point,
+    grid_points,
+    quality_point,
+    utc_now,
+    write_result,
+)
+
+OUT = RESULTS / "calibration-fast.json"
 
 GRID = {
     "coverage": [0.5, 0.3, 0.2, 0.15, 0.1],
@@ -36,89 +43,48 @@ GRID = {
 MARGIN_AXES = ("coverage", "spin_prior_weight")
 
 
-def run_point(options: dict[str, float]) -> dict[str, Any]:
-    with tempfile.TemporaryDirectory() as tmp:
-        out = Path(tmp) / "q.json"
-        cmd = [sys.executable, str(HERE / "run_quality.py"), "--out", str(out)]
-        for name, value in options.items():
-            cmd += ["--option", f"{name}={value}"]
-        subprocess.run(cmd, check=True, capture_output=True)
-        if not out.exists():  # the dev set is absent: run_quality skipped
-            return {}
-        result = json.loads(out.read_text())
-    spun, damage = result["spun"], result["damage"]
-    return {
-        "options": options,
-        "micro": spun["error_reduction_micro"],
-        "macro": spun["error_reduction_macro_by_story"],
-        "edit_precision": spun["edit_precision"],
-        "damage_originals": damage["originals"]["damage_per_1000_tokens"],
-        "damage_clean": damage["clean_paragraphs"]["damage_per_1000_tokens"],
-        "damage_combined": damage["combined"]["damage_per_1000_tokens"],
-        "git_commit": result["git_commit"],
-    }
+def run_quality(argv: list[str]) -> None:
+    """Run ``run_quality.py`` in a fresh process, as a user would."""
+    cmd = [sys.executable, str(BENCHMARKS / "run_quality.py"), *argv]
+    subprocess.run(cmd, check=True, capture_output=True)
 
 
-def choose(points: list[dict[str, Any]], names: list[str]) -> dict[str, Any] | None:
+def choose(points: list[dict[str, Any]]) -> dict[str, Any] | None:
     """Pick the best point whose damage is zero and whose grid neighbours' damage is zero too.
 
     A point on the edge of the damage-free region is one small data change away from damaging
     clean text, so it is passed over for a slightly less bold one with a margin around it.
     """
-    index = {tuple(p["options"][n] for n in names): p for p in points}
-
-    def neighbours(p: dict[str, Any]) -> list[dict[str, Any]]:
-        out = []
-        for k, name in enumerate(names):
-            if name not in MARGIN_AXES:
-                continue
-            axis = GRID[name]
-            i = axis.index(p["options"][name])
-            for j in (i - 1, i + 1):
-                if 0 <= j < len(axis):
-                    key = list(index_key(p, names))
-                    key[k] = axis[j]
-                    out.append(index[tuple(key)])
-        return out
-
-    safe = [
-        p
-        for p in points
-        if p["damage_combined"] == 0 and all(q["damage_combined"] == 0 for q in neighbours(p))
-    ]
-    return max(safe, key=lambda p: p["micro"]) if safe else None
-
-
-def index_key(p: dict[str, Any], names: list[str]) -> tuple[Any, ...]:
-    return tuple(p["options"][n] for n in names)
+    return choose_point(
+        points,
+        GRID,
+        MARGIN_AXES,
+        max_damage=0.0,
+        max_neighbour_damage=0.0,
+        score=lambda p: p["micro"],
+    )
 
 
 def main() -> None:
-    names = list(GRID)
     points = []
-    for values in itertools.product(*(GRID[n] for n in names)):
-        point = run_point(dict(zip(names, values, strict=True)))
+    for options in grid_points(GRID):
+        point = quality_point(run_quality, [], options)
         if not point:
             print("dev set not found; nothing calibrated", file=sys.stderr)
             return
         points.append(point)
         print(json.dumps(point))
-    chosen = choose(points, names)
-    OUT.parent.mkdir(parents=True, exist_ok=True)
-    OUT.write_text(
-        json.dumps(
-            {
-                "benchmark": "calibration-fast",
-                "date": datetime.now(timezone.utc).isoformat(timespec="seconds"),
-                "rule": "max micro error reduction among points with zero clean-text damage "
-                f"whose neighbours along {', '.join(MARGIN_AXES)} have zero damage too",
-                "chosen": chosen,
-                "points": points,
-            },
-            indent=2,
-            sort_keys=True,
-        )
-        + "\n"
+    chosen = choose(points)
+    write_result(
+        OUT,
+        {
+            "benchmark": "calibration-fast",
+            "date": utc_now(),
+            "rule": "max micro error reduction among points with zero clean-text damage "
+            f"whose neighbours along {', '.join(MARGIN_AXES)} have zero damage too",
+            "chosen": chosen,
+            "points": points,
+        },
     )
     print(f"chosen: {chosen}")
 

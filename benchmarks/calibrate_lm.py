@@ -22,22 +22,19 @@ from __future__ import annotations
 
 import argparse
 import hashlib
-import itertools
 import json
-import os
 import pickle
 import sys
-import tempfile
 import time
 from array import array
 from collections.abc import Sequence
-from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
-HERE = Path(__file__).resolve().parent
-sys.path.insert(0, str(HERE))
-OUT = HERE / "results" / "calibration-lm.json"
+sys.path.insert(0, str(Path(__file__).resolve().parent))  # also when loaded by path
+from common import RESULTS, choose_point, grid_points, quality_point, utc_now, write_result
+
+OUT = RESULTS / "calibration-lm.json"
 
 GRID: dict[str, list[float]] = {
     "lm_weight": [0.5, 1.0],
@@ -49,14 +46,6 @@ GRID: dict[str, list[float]] = {
 MARGIN_AXES = ("lm_evidence_offset", "lm_coverage")
 SAFE_DAMAGE = 0.3
 MAX_DAMAGE = 0.5
-
-
-def _cache_dir() -> Path:
-    env = os.environ.get("RESTORER_CACHE_DIR")
-    if env:
-        return Path(env)
-    xdg = os.environ.get("XDG_CACHE_HOME")
-    return (Path(xdg) if xdg else Path.home() / ".cache") / "restorer"
 
 
 def _prefix_keys(ids: Sequence[int]) -> list[bytes]:
@@ -140,64 +129,30 @@ class CachedLM:
 def install_cache() -> CachedLM:
     """Make every ``LMScorer`` of this process use one memoising model."""
     import restorer.lm_score
-    from restorer.lm import load_model
+    from restorer.lm import cache_dir, load_model
 
-    cached = CachedLM(load_model(), _cache_dir() / "calibrate-lm-f16-scores.pkl")
+    cached = CachedLM(load_model(), cache_dir() / "calibrate-lm-f16-scores.pkl")
     restorer.lm_score.load_model = lambda **_kw: cached  # type: ignore[assignment]
     return cached
 
 
 def run_point(options: dict[str, Any], label: str = "") -> dict[str, Any]:
+    """One grid point, in this process: the installed LM cache serves every point."""
     import run_quality
 
-    with tempfile.TemporaryDirectory() as tmp:
-        out = Path(tmp) / "q.json"
-        argv = ["--model", "lm", "--out", str(out), "--label", label]
-        for name, value in options.items():
-            argv += ["--option", f"{name}={value}"]
-        run_quality.main(argv)
-        if not out.exists():
-            return {}
-        result = json.loads(out.read_text())
-    spun, damage = result["spun"], result["damage"]
-    return {
-        "options": options,
-        "micro": spun["error_reduction_micro"],
-        "macro": spun["error_reduction_macro_by_story"],
-        "edit_precision": spun["edit_precision"],
-        "damage_originals": damage["originals"]["damage_per_1000_tokens"],
-        "damage_clean": damage["clean_paragraphs"]["damage_per_1000_tokens"],
-        "damage_combined": damage["combined"]["damage_per_1000_tokens"],
-        "git_commit": result["git_commit"],
-    }
+    return quality_point(run_quality.main, ["--model", "lm", "--label", label], options)
 
 
-def choose(points: list[dict[str, Any]], names: list[str]) -> dict[str, Any] | None:
+def choose(points: list[dict[str, Any]]) -> dict[str, Any] | None:
     """Best micro + macro among safe points whose spin-rate neighbours are within bounds."""
-    index = {tuple(p["options"][n] for n in names): p for p in points}
-
-    def neighbours(p: dict[str, Any]) -> list[dict[str, Any]]:
-        out = []
-        for k, name in enumerate(names):
-            if name not in MARGIN_AXES:
-                continue
-            axis = GRID[name]
-            i = axis.index(p["options"][name])
-            for j in (i - 1, i + 1):
-                if 0 <= j < len(axis):
-                    key = [p["options"][n] for n in names]
-                    key[k] = axis[j]
-                    if tuple(key) in index:
-                        out.append(index[tuple(key)])
-        return out
-
-    safe = [
-        p
-        for p in points
-        if p["damage_combined"] <= SAFE_DAMAGE
-        and all(q["damage_combined"] <= MAX_DAMAGE for q in neighbours(p))
-    ]
-    return max(safe, key=lambda p: p["micro"] + p["macro"]) if safe else None
+    return choose_point(
+        points,
+        GRID,
+        MARGIN_AXES,
+        max_damage=SAFE_DAMAGE,
+        max_neighbour_damage=MAX_DAMAGE,
+        score=lambda p: p["micro"] + p["macro"],
+    )
 
 
 def main() -> None:
@@ -221,7 +176,7 @@ def main() -> None:
                 "--label",
                 "lm defaults (LM scores memoised by calibrate_lm.py --final)",
                 "--out",
-                str(HERE / "results" / "quality-lm.json"),
+                str(RESULTS / "quality-lm.json"),
                 "--show",
                 "10",
             ]
@@ -238,31 +193,25 @@ def main() -> None:
     )
     if not first or args.fill_only:
         return
-    names = list(GRID)
     points = []
-    for values in itertools.product(*(GRID[n] for n in names)):
-        point = run_point(dict(zip(names, values, strict=True)))
+    for options in grid_points(GRID):
+        point = run_point(options)
         points.append(point)
         print(json.dumps(point), file=sys.stderr)
     cached.save()
-    chosen = choose(points, names)
-    OUT.parent.mkdir(parents=True, exist_ok=True)
-    OUT.write_text(
-        json.dumps(
-            {
-                "benchmark": "calibration-lm",
-                "date": datetime.now(timezone.utc).isoformat(timespec="seconds"),
-                "rule": f"max micro + macro error reduction among points with clean-text damage "
-                f"<= {SAFE_DAMAGE} per 1,000 tokens whose neighbours along "
-                f"{', '.join(MARGIN_AXES)} stay <= {MAX_DAMAGE}",
-                "grid": GRID,
-                "chosen": chosen,
-                "points": points,
-            },
-            indent=2,
-            sort_keys=True,
-        )
-        + "\n"
+    chosen = choose(points)
+    write_result(
+        OUT,
+        {
+            "benchmark": "calibration-lm",
+            "date": utc_now(),
+            "rule": f"max micro + macro error reduction among points with clean-text damage "
+            f"<= {SAFE_DAMAGE} per 1,000 tokens whose neighbours along "
+            f"{', '.join(MARGIN_AXES)} stay <= {MAX_DAMAGE}",
+            "grid": GRID,
+            "chosen": chosen,
+            "points": points,
+        },
     )
     print(f"chosen: {chosen}")
 

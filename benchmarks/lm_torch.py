@@ -25,15 +25,6 @@ import numpy as np
 GGUF_TYPES = {0: "F32", 1: "F16", 3: "Q4_1", 8: "Q8_0"}
 
 
-def cache_dir() -> Path:
-    """``$RESTORER_CACHE_DIR``, else ``$XDG_CACHE_HOME/restorer``, else ``~/.cache/restorer``."""
-    env = os.environ.get("RESTORER_CACHE_DIR")
-    if env:
-        return Path(env)
-    xdg = os.environ.get("XDG_CACHE_HOME")
-    return (Path(xdg) if xdg else Path.home() / ".cache") / "restorer"
-
-
 def read_gguf(path: Path) -> tuple[dict[str, Any], dict[str, tuple[int, list[int], int]], int, Any]:
     """Return (metadata, tensors{name: (type, dims, offset)}, data_start, memmap)."""
     data = np.memmap(path, dtype=np.uint8, mode="r")
@@ -123,8 +114,12 @@ def cached_weights(gguf: Path) -> tuple[dict[str, Any], bool]:
     """Return torch fp32 weights, converting once and caching fp16 copies in ``cache_dir()``.
 
     The cache key is the GGUF's size and modification time. Returns (weights, was_cached).
+    ``cache_dir`` is restorer's (``restorer.lm`` needs only the standard library; the worker of
+    ``run_lm_runtime.py`` runs in the repository root, so it imports in the torch venv too).
     """
     import torch
+
+    from restorer.lm import cache_dir
 
     st = gguf.stat()
     target = cache_dir() / f"{gguf.stem}-{st.st_size}-{int(st.st_mtime)}.torch-fp16.pt"

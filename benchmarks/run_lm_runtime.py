@@ -30,20 +30,26 @@ from __future__ import annotations
 
 import argparse
 import json
-import platform
 import resource
 import subprocess
 import sys
 import tempfile
 import time
-from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
-HERE = Path(__file__).resolve().parent
-REPO = HERE.parent
-DEVSET = HERE.parents[1] / "shared" / "devset"
-OUT = HERE / "results" / "lm-runtime.json"
+sys.path.insert(0, str(Path(__file__).resolve().parent))  # also when loaded by path
+from common import (
+    BENCHMARKS,
+    REPO,
+    RESULTS,
+    lm_skip_reason,
+    run_metadata,
+    spun_paragraphs,
+    write_result,
+)
+
+OUT = RESULTS / "lm-runtime.json"
 
 # Measured on this project's machine kind (2 cores, shared with other engineers' test runs, so
 # the times are upper bounds), 2026-11-26, each in a fresh venv.
@@ -156,20 +162,13 @@ print(json.dumps(out))
 """
 
 
-def paragraphs() -> list[str]:
-    texts = []
-    for name in ("real_pairs.jsonl", "seed_pairs.jsonl"):
-        with (DEVSET / name).open(encoding="utf-8") as fh:
-            texts += [json.loads(line)["spun"] for line in fh if line.strip()]
-    return texts
-
-
 def run_worker(
     python: str, runtime: str, ids: Path, gguf: Path, cache: Path, threads: int
 ) -> dict[str, Any]:
+    argv = [runtime, str(ids), str(gguf), str(cache), str(BENCHMARKS), str(threads)]
     start = time.perf_counter()
     proc = subprocess.run(
-        [python, "-c", WORKER, runtime, str(ids), str(gguf), str(cache), str(HERE), str(threads)],
+        [python, "-c", WORKER, *argv],
         capture_output=True,
         text=True,
         cwd=REPO,
@@ -218,19 +217,16 @@ def main() -> int:
         "--paragraphs", type=int, default=30, help="how many dev paragraphs to score"
     )
     args = parser.parse_args()
-    if not (DEVSET / "real_pairs.jsonl").is_file():
-        print("run_lm_runtime: dev set not found; skipping", file=sys.stderr)
-        return 0
-    from restorer.lm import find_weights, lm_missing_reason, load_model
-
-    reason = lm_missing_reason()
+    reason = lm_skip_reason()
     if reason is not None:
         print(f"run_lm_runtime: {reason}; skipping", file=sys.stderr)
         return 0
+    from restorer.lm import find_weights, load_model
+
     gguf = find_weights()
     assert gguf is not None
     model = load_model(gpu=False)
-    seqs = [[0, *model.tokenize(t)] for t in paragraphs()[: args.paragraphs]]
+    seqs = [[0, *model.tokenize(t)] for t in spun_paragraphs()[: args.paragraphs]]
     runtimes = [("llama_cpp", sys.executable), ("llama_cpp_q4_1", sys.executable)]
     if args.torch_python:
         runtimes.append(("torch", args.torch_python))
@@ -281,14 +277,7 @@ def main() -> int:
         entry["installed_package_mb_seen"] = site_size(python, module)
         entry["runs"] = [{k: v for k, v in r.items() if k != "logprobs"} for r in results[name]]
         summary[name] = entry
-    from run_quality import git
-
-    result = {
-        "benchmark": "lm-runtime",
-        "git_commit": git("rev-parse", "--short", "HEAD") or "unknown",
-        "date": datetime.now(timezone.utc).isoformat(timespec="seconds"),
-        "python": platform.python_version(),
-        "machine": platform.platform(),
+    result = run_metadata("lm-runtime", version=False, dirty=False) | {
         "weights": {"file": gguf.name, "mb": round(gguf.stat().st_size / 2**20, 1)},
         "text": {"paragraphs": len(seqs), "tokens": sum(len(s) - 1 for s in seqs)},
         "threads": args.threads,
@@ -311,8 +300,7 @@ def main() -> int:
         "peak_rss_note": "ru_maxrss of the worker process",
     }
     _ = resource  # (documented import: the workers use it)
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(json.dumps(result, indent=2, sort_keys=True) + "\n")
+    write_result(args.out, result)
     print(f"wrote {args.out}")
     return 0
 

@@ -21,162 +21,40 @@ Usage::
 from __future__ import annotations
 
 import argparse
-import hashlib
-import json
-import math
-import platform
-import re
 import statistics
-import subprocess
 import sys
 import time
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
-from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
-from rapidfuzz.distance import Levenshtein
-
-REPO = Path(__file__).resolve().parents[1]
-DEFAULT_DEVSET = Path(__file__).resolve().parents[2] / "shared" / "devset"
-SPUN_FILES = ("real_pairs.jsonl", "seed_pairs.jsonl")
-CLEAN_FILE = "clean_paragraphs.jsonl"
-TOP_PAIRS = 30
-WARM_UP = "The Home Division mentioned the invoice would pass."
-
-TOKEN_RE = re.compile(r"\w+(?:['’]\w+)*|[^\w\s]")
-STORY_RE = re.compile(r"-\d+[ab]?$")
-_NORMALISE = str.maketrans(
-    {
-        "‘": "'",
-        "’": "'",
-        "‚": "'",
-        "‛": "'",
-        "“": '"',
-        "”": '"',
-        "„": '"',
-        "‟": '"',
-        "\u00a0": " ",
-    }
+sys.path.insert(0, str(Path(__file__).resolve().parent))  # also when loaded by path
+from common import (
+    CLEAN_FILE,
+    DEFAULT_DEVSET,
+    DEVSET_FILES,
+    RESULTS,
+    SPUN_FILES,
+    WARM_UP,
+    changed_tokens,
+    devset_missing,
+    distance,
+    distribution,
+    normalise,
+    parse_options,
+    per_thousand,
+    ratio,
+    read_jsonl,
+    reduction,
+    run_metadata,
+    sha256,
+    story_of,
+    tokens,
+    write_result,
 )
 
-
-# ---------------------------------------------------------------------------- helpers
-
-
-def normalise(text: str) -> str:
-    """Map curly quotes to straight ones and NBSP to space (devset README: not spinning)."""
-    return text.translate(_NORMALISE)
-
-
-def tokens(text: str) -> list[str]:
-    return TOKEN_RE.findall(text)
-
-
-def distance(a: Sequence[str], b: Sequence[str]) -> int:
-    return int(Levenshtein.distance(a, b))
-
-
-def changed_tokens(before: Sequence[str], after: Sequence[str]) -> int:
-    """Tokens of ``before`` touched on the way to ``after``.
-
-    Replace and delete ops count one per input token, each insert op counts one.
-    """
-    return sum(1 for _op in Levenshtein.editops(before, after))
-
-
-def story_of(record_id: str) -> str:
-    """``cnbc-johnsonbudget-02a`` -> ``cnbc-johnsonbudget``."""
-    return STORY_RE.sub("", record_id)
-
-
-def ratio(num: float, den: float) -> float | None:
-    return num / den if den else None
-
-
-def reduction(d0: int, d1: int) -> float | None:
-    return ratio(d0 - d1, d0)
-
-
-def per_thousand(changed: int, total: int) -> float | None:
-    return ratio(1000.0 * changed, total)
-
-
-def distribution(values: Sequence[float]) -> dict[str, float | int | None]:
-    if not values:
-        return {"n": 0, "mean": None, "p50": None, "p90": None, "max": None}
-    ordered = sorted(values)
-
-    def pct(q: float) -> float:
-        # nearest-rank percentile: simple and exact on small samples
-        idx = min(len(ordered) - 1, max(0, math.ceil(q * len(ordered)) - 1))
-        return ordered[idx]
-
-    return {
-        "n": len(ordered),
-        "mean": statistics.fmean(ordered),
-        "p50": statistics.median(ordered),
-        "p90": pct(0.9),
-        "max": ordered[-1],
-    }
-
-
-def parse_value(raw: str) -> Any:
-    low = raw.strip().lower()
-    if low in {"true", "yes", "on"}:
-        return True
-    if low in {"false", "no", "off"}:
-        return False
-    if low in {"none", "null"}:
-        return None
-    if re.fullmatch(r"[+-]?\d+", raw.strip()):
-        return int(raw)
-    try:
-        return float(raw)
-    except ValueError:
-        return raw
-
-
-def parse_options(items: Iterable[str]) -> dict[str, Any]:
-    options: dict[str, Any] = {}
-    for item in items:
-        name, sep, raw = item.partition("=")
-        name = name.strip()
-        if not sep or not name:
-            raise argparse.ArgumentTypeError(f"--option wants NAME=VALUE, got {item!r}")
-        if name == "tables":
-            options[name] = tuple(p for p in raw.split(",") if p)
-        else:
-            options[name] = parse_value(raw)
-    return options
-
-
-def read_jsonl(path: Path) -> list[dict[str, Any]]:
-    with path.open(encoding="utf-8") as fh:
-        return [json.loads(line) for line in fh if line.strip()]
-
-
-def sha256(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
-
-
-def git(*args: str) -> str | None:
-    try:
-        out = subprocess.run(
-            ["git", *args], cwd=REPO, capture_output=True, text=True, check=True, timeout=20
-        )
-    except (OSError, subprocess.SubprocessError):
-        return None
-    return out.stdout.strip()
-
-
-def json_default(value: Any) -> Any:
-    if isinstance(value, Path):
-        return str(value)
-    if isinstance(value, tuple | set):
-        return list(value)
-    return str(value)
+TOP_PAIRS = 30
 
 
 # ---------------------------------------------------------------------------- scoring
@@ -205,8 +83,8 @@ def edit_pair(edit: Any) -> tuple[str, str, str]:
     return (edit.spun, edit.replacement, edit.source.row)
 
 
-def score_spun(runner: Runner, records: list[dict[str, Any]], file_name: str) -> dict[str, Any]:
-    """Restore every spun record; return per-record figures and the harmful edit pairs."""
+def score_spun(runner: Runner, spun_sets: dict[str, list[dict[str, Any]]]) -> dict[str, Any]:
+    """Restore every spun record of every file; return per-record figures and the edit pairs."""
     from restorer import apply_edits
 
     rows: list[dict[str, Any]] = []
@@ -215,7 +93,7 @@ def score_spun(runner: Runner, records: list[dict[str, Any]], file_name: str) ->
     spin_rates: list[float] = []
     words = 0
     replay_mismatch = 0
-    for rec in records:
+    for file_name, rec in ((name, r) for name, records in spun_sets.items() for r in records):
         spun, original = rec["spun"], rec["original"]
         words += len(spun.split())
         res = runner(rec["id"], spun)
@@ -379,45 +257,27 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.error(str(exc))
 
     devset: Path = args.devset
-    needed = [devset / f for f in (*SPUN_FILES, CLEAN_FILE)]
-    missing = [p for p in needed if not p.is_file()]
-    if missing:
-        print(
-            f"run_quality: dev set not found ({', '.join(str(p) for p in missing)}); skipping",
-            file=sys.stderr,
-        )
+    if devset_missing("run_quality", devset):
         return 0
 
-    from restorer import Restorer, RestorerConfig, __version__
+    from restorer import Restorer, RestorerConfig
 
     try:
         config = RestorerConfig(model=args.model).with_options(**options)
     except (TypeError, ValueError) as exc:
         parser.error(str(exc))
     runner = Runner(Restorer(config))
-    # Warm-up: spinner-style words, so lazy loads (tables, frequencies, inflection) that only
-    # happen on a first table match are not charged to the first dev record.
-    runner("warm-up", WARM_UP)
+    runner("warm-up", WARM_UP)  # lazy loads are not charged to the first dev record
     warm_up_seconds, runner.seconds = runner.seconds, 0.0
 
     spun_sets = {name: read_jsonl(devset / name) for name in SPUN_FILES}
     clean_records = read_jsonl(devset / CLEAN_FILE)
 
     # -- spun pairs
-    rows: list[dict[str, Any]] = []
-    harmful_pairs: Counter[tuple[str, str, str]] = Counter()
-    helpful_pairs: Counter[tuple[str, str, str]] = Counter()
-    spun_rates: list[float] = []
-    words = 0
-    replay_mismatch = 0
-    for name, records in spun_sets.items():
-        scored = score_spun(runner, records, name)
-        rows += scored["rows"]
-        harmful_pairs += scored["harmful_pairs"]
-        helpful_pairs += scored["helpful_pairs"]
-        spun_rates += scored["spin_rates"]
-        words += scored["words"]
-        replay_mismatch += scored["replay_mismatch"]
+    scored = score_spun(runner, spun_sets)
+    rows: list[dict[str, Any]] = scored["rows"]
+    words: int = scored["words"]
+    replay_mismatch: int = scored["replay_mismatch"]
     spun_seconds = runner.seconds
 
     # -- clean text: dev originals and clean paragraphs
@@ -447,20 +307,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     overall = summarise_rows(rows)
     worst = sorted(rows, key=lambda r: (-r["d1"], -(r["d1"] - r["d0"]), r["id"]))
 
-    commit = git("rev-parse", "--short", "HEAD") or "unknown"
-    dirty = git("status", "--porcelain", "--", "restorer")
-    result: dict[str, Any] = {
-        "benchmark": "quality",
-        "restorer_version": __version__,
-        "git_commit": commit,
-        "git_restorer_dirty": None if dirty is None else bool(dirty),
-        "date": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+    needed = [devset / name for name in DEVSET_FILES]
+    result: dict[str, Any] = run_metadata("quality") | {
         "model": args.model,
         "options": options,
         "config": {k: getattr(config, k) for k in config.__dataclass_fields__},
         "label": args.label,
-        "python": platform.python_version(),
-        "machine": platform.platform(),
         "devset": {
             "path": str(devset),
             "files": {p.name: {"sha256": sha256(p), "records": len(read_jsonl(p))} for p in needed},
@@ -471,8 +323,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             "per_story": per_story,
             "records_detail": rows,
             "replay_mismatch": replay_mismatch,
-            "top_harmful_pairs": top_pairs(harmful_pairs, TOP_PAIRS),
-            "top_helpful_pairs": top_pairs(helpful_pairs, TOP_PAIRS),
+            "top_harmful_pairs": top_pairs(scored["harmful_pairs"], TOP_PAIRS),
+            "top_helpful_pairs": top_pairs(scored["helpful_pairs"], TOP_PAIRS),
         },
         "damage": damage,
         "clean_top_pairs": top_pairs(clean_pairs, TOP_PAIRS),
@@ -480,7 +332,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             orig_scored["changed_ids"] + clean_scored["changed_ids"], key=lambda x: (-x[1], x[0])
         ),
         "spin_rate": {
-            "spun": distribution(spun_rates),
+            "spun": distribution(scored["spin_rates"]),
             "originals": distribution(orig_scored["spin_rates"]),
             "clean_paragraphs": distribution(clean_scored["spin_rates"]),
             "clean_all": distribution(orig_scored["spin_rates"] + clean_scored["spin_rates"]),
@@ -498,17 +350,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         result["timing"]["clean_words"], result["timing"]["clean_seconds"]
     )
 
-    out: Path = args.out or REPO / "benchmarks" / "results" / f"quality-{args.model}.json"
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(
-        json.dumps(result, indent=2, sort_keys=True, default=json_default) + "\n", encoding="utf-8"
-    )
+    out: Path = args.out or RESULTS / f"quality-{args.model}.json"
+    write_result(out, result)
 
     # -- human summary
     sr = result["spin_rate"]
     print(
-        f"quality  model={args.model} options={options or '{}'} version={__version__} "
-        f"commit={commit}{'+dirty' if result['git_restorer_dirty'] else ''}"
+        f"quality  model={args.model} options={options or '{}'} "
+        f"version={result['restorer_version']} "
+        f"commit={result['git_commit']}{'+dirty' if result['git_restorer_dirty'] else ''}"
     )
     print(
         f"spun     {overall['records']} records, {overall['stories']} stories: "

@@ -26,18 +26,25 @@ from __future__ import annotations
 
 import argparse
 import json
-import platform
 import subprocess
 import sys
 import time
-from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
-HERE = Path(__file__).resolve().parent
-REPO = HERE.parent
-DEVSET = HERE.parents[1] / "shared" / "devset"
-OUT = HERE / "results" / "speed-lm.json"
+sys.path.insert(0, str(Path(__file__).resolve().parent))  # also when loaded by path
+from common import (
+    REPO,
+    RESULTS,
+    WARM_UP,
+    lm_skip_reason,
+    parse_options,
+    run_metadata,
+    spun_paragraphs,
+    write_result,
+)
+
+OUT = RESULTS / "speed-lm.json"
 START_CODE = """
 import json, sys, time
 t0 = time.perf_counter()
@@ -52,14 +59,6 @@ r.restore_text("The Related Press mentioned the invoice would cross the Home.")
 t2 = time.perf_counter()
 print(json.dumps({"model_ready_seconds": t1 - t0, "first_restore_seconds": t2 - t0}))
 """
-
-
-def paragraphs() -> list[str]:
-    texts = []
-    for name in ("real_pairs.jsonl", "seed_pairs.jsonl"):
-        with (DEVSET / name).open(encoding="utf-8") as fh:
-            texts += [json.loads(line)["spun"] for line in fh if line.strip()]
-    return texts
 
 
 def start_time(model: str) -> dict[str, float]:
@@ -83,23 +82,16 @@ def main() -> int:
     parser.add_argument("--out", type=Path, default=OUT)
     parser.add_argument("--option", action="append", default=[], metavar="NAME=VALUE")
     args = parser.parse_args()
-    if not (DEVSET / "real_pairs.jsonl").is_file():
-        print("run_speed: dev set not found; skipping", file=sys.stderr)
-        return 0
-    from restorer.lm import lm_missing_reason
-
-    reason = lm_missing_reason()
+    reason = lm_skip_reason()
     if reason is not None:
         print(f"run_speed: {reason}; skipping", file=sys.stderr)
         return 0
-    from run_quality import git, parse_options
-
-    from restorer import Restorer, RestorerConfig, __version__
+    from restorer import Restorer, RestorerConfig
     from restorer.lm import START_TOKEN, load_model
 
     options = parse_options(args.option)
     starts = [start_time("lm"), start_time("lm"), start_time("fast")]
-    texts = paragraphs()
+    texts = spun_paragraphs()
     words = sum(len(t.split()) for t in texts)
     model = load_model()
     seqs = [[START_TOKEN, *model.tokenize(t)] for t in texts]
@@ -107,7 +99,7 @@ def main() -> int:
     lm = Restorer(RestorerConfig(model="lm").with_options(**options))
     fast = Restorer(RestorerConfig(model="fast"))
     for r in (lm, fast):  # warm-up: tables, spaCy, inflection, the model
-        r.restore_and_explain("The Home Division mentioned the invoice would pass.")
+        r.restore_and_explain(WARM_UP)
 
     def forward_bare() -> None:
         for ids in seqs:
@@ -145,13 +137,7 @@ def main() -> int:
         )
     best = {k: min(v) for k, v in timings.items()}
     ratios = [lm_t / fw for lm_t, fw in zip(timings["lm"], timings["forward"], strict=True)]
-    result: dict[str, Any] = {
-        "benchmark": "speed-lm",
-        "restorer_version": __version__,
-        "git_commit": git("rev-parse", "--short", "HEAD") or "unknown",
-        "date": datetime.now(timezone.utc).isoformat(timespec="seconds"),
-        "python": platform.python_version(),
-        "machine": platform.platform(),
+    result: dict[str, Any] = run_metadata("speed-lm", dirty=False) | {
         "runtime": model.name,
         "options": options,
         "text": {"paragraphs": len(texts), "words": words, "tokens": tokens},
@@ -172,8 +158,7 @@ def main() -> int:
         "pipeline's own first use (spaCy, tables, inflection), which the fast tier pays too",
         "targets": {"lm_over_forward": 3.0, "second_start_seconds": 3.0},
     }
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(json.dumps(result, indent=2, sort_keys=True) + "\n")
+    write_result(args.out, result)
     print(
         f"lm {best['lm']:.2f}s vs forward {best['forward']:.2f}s = "
         f"{result['lm_over_forward']:.2f}x "
@@ -187,5 +172,4 @@ def main() -> int:
 
 
 if __name__ == "__main__":
-    sys.path.insert(0, str(HERE))
     sys.exit(main())

@@ -42,7 +42,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import platform
 import random
 import resource
 import subprocess
@@ -50,12 +49,21 @@ import sys
 import tempfile
 import threading
 import time
-from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
-REPO = Path(__file__).resolve().parents[1]
-DEFAULT_DEVSET = Path(__file__).resolve().parents[2] / "shared" / "devset"
+sys.path.insert(0, str(Path(__file__).resolve().parent))  # also when loaded by path
+from common import (
+    CLEAN_FILE,
+    DEFAULT_DEVSET,
+    DEVSET_FILES,
+    RESULTS,
+    SPUN_FILES,
+    read_jsonl,
+    run_metadata,
+    write_result,
+)
+
 VENV_BIN = Path(sys.executable).parent
 SYNTHETIC_WORDS = (
     "the a of to and in said on for that with was officials city council report year new "
@@ -93,28 +101,15 @@ print(json.dumps({"loop_seconds": loop, "loop_cpu_seconds": cpu}))
 """
 
 
-def git(*args: str) -> str | None:
-    try:
-        out = subprocess.run(
-            ["git", *args], cwd=REPO, capture_output=True, text=True, check=True, timeout=30
-        )
-    except (OSError, subprocess.SubprocessError):
-        return None
-    return out.stdout.strip()
-
-
 # ---------------------------------------------------------------------------- the corpus
 
 
 def devset_texts(devset: Path) -> list[str] | None:
     """Clean paragraphs and spun paragraphs of the dev set, or None when it is absent."""
-    clean = devset / "clean_paragraphs.jsonl"
-    spun = [devset / "real_pairs.jsonl", devset / "seed_pairs.jsonl"]
-    if not clean.exists() or not all(p.exists() for p in spun):
+    if not all((devset / name).exists() for name in DEVSET_FILES):
         return None
-    texts = [json.loads(line)["text"] for line in clean.open(encoding="utf-8") if line.strip()]
-    for path in spun:
-        texts.extend(json.loads(line)["spun"] for line in path.open(encoding="utf-8") if line)
+    texts = [r["text"] for r in read_jsonl(devset / CLEAN_FILE)]
+    texts += [r["spun"] for name in SPUN_FILES for r in read_jsonl(devset / name)]
     return texts
 
 
@@ -289,10 +284,8 @@ def main() -> int:
     p.add_argument(
         "--lm-records", type=int, default=100, help="records for the (slow) lm runs; 0 skips"
     )
-    p.add_argument("--out", type=Path, default=REPO / "benchmarks/results/throughput-fast.json")
+    p.add_argument("--out", type=Path, default=RESULTS / "throughput-fast.json")
     args = p.parse_args()
-
-    from restorer import __version__
 
     texts = devset_texts(args.devset)
     source = f"dev set ({args.devset})"
@@ -351,16 +344,7 @@ def main() -> int:
         >= 1 / 3,
         "batch_j2_vs_j1 >= 1.6": (figures["batch_j2_vs_j1"] or 0) >= 1.6,
     }
-    commit = git("rev-parse", "--short", "HEAD") or "unknown"
-    dirty = git("status", "--porcelain", "--", "restorer")
-    result = {
-        "benchmark": "throughput",
-        "restorer_version": __version__,
-        "git_commit": commit,
-        "git_restorer_dirty": None if dirty is None else bool(dirty),
-        "date": datetime.now(timezone.utc).isoformat(timespec="seconds"),
-        "python": platform.python_version(),
-        "machine": platform.platform(),
+    result = run_metadata("throughput") | {
         "cpus": os.cpu_count(),
         "load_average_before": [round(x, 2) for x in load_before],
         "load_average_after": [round(x, 2) for x in load_after],
@@ -371,8 +355,7 @@ def main() -> int:
         "targets_met": targets,
         "largest_single_process_rss_mib": round(max_child_rss_mib(), 1),
     }
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(json.dumps(result, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+    write_result(args.out, result)
 
     print(f"{'system':<24}{'words/s':>12}{'per CPU s':>12}{'peak MiB':>10}")
     ftfy, loop = results["ftfy"], results["restore_loop"]

@@ -15,7 +15,7 @@ import signal
 import sys
 from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated, NoReturn, ParamSpec
+from typing import Annotated, BinaryIO, NoReturn, ParamSpec
 
 import typer
 
@@ -96,6 +96,13 @@ def _restorer(
     allow: list[Path] | None = None,
     deny: list[Path] | None = None,
 ) -> Restorer:
+    """Build the Restorer of ``fix``, ``detect`` and ``batch`` from their shared options.
+
+    The one place the commands turn ``--model``, ``--table``, ``--allow`` and ``--deny`` into a
+    :class:`Restorer`, so they check and load them alike: an unknown or uninstalled model is a
+    usage error (exit 2), and the tables and lists are read here, before any output exists, so
+    a bad file is reported (exit 3) without leaving a half-written result behind.
+    """
     if model not in MODELS:
         _fail(f"--model must be one of {', '.join(MODELS)}, not {model!r}", ExitCode.USAGE)
     from restorer.lm import MODEL_ENV, LMUnavailableError, lm_missing_reason, resolve_model
@@ -166,6 +173,24 @@ DenyOption = Annotated[
         "restores them); repeatable.",
     ),
 ]
+ErrorsOption = Annotated[
+    str,
+    typer.Option("--errors", help="Undecodable input: strict (refuse) or replace (U+FFFD)."),
+]
+_ERRORS = ("strict", "replace")
+
+
+def _check_errors(errors: str) -> None:
+    """Refuse an ``--errors`` value that :func:`~restorer.files.read_chunks` does not know."""
+    if errors not in _ERRORS:
+        _fail("--errors must be 'strict' or 'replace'", ExitCode.USAGE)
+
+
+def _open_input(stack: contextlib.ExitStack, path: Path | None) -> BinaryIO:
+    """Return the byte stream of ``path`` (stdin for None or ``-``), closed with ``stack``."""
+    if path is None or str(path) == "-":
+        return sys.stdin.buffer
+    return stack.enter_context(path.open("rb"))
 
 
 @app.command()
@@ -205,14 +230,10 @@ def fix(
     table: TableOption = None,
     allow: AllowOption = None,
     deny: DenyOption = None,
-    errors: Annotated[
-        str,
-        typer.Option("--errors", help="Undecodable input: strict (refuse) or replace (U+FFFD)."),
-    ] = "strict",
+    errors: ErrorsOption = "strict",
 ) -> None:
     """Restore one text file (or stdin) and write the result to stdout or --output."""
-    if errors not in ("strict", "replace"):
-        _fail("--errors must be 'strict' or 'replace'", ExitCode.USAGE)
+    _check_errors(errors)
     _check_input_path(input)
     if in_place:
         if input is None or str(input) == "-":
@@ -238,11 +259,7 @@ def fix(
     notes: dict[str, None] = {}  # distinct notes of the segments ("left alone: not English")
     use_color = diff and sys.stdout.isatty() and "NO_COLOR" not in os.environ
     with contextlib.ExitStack() as stack:
-        stream = (
-            sys.stdin.buffer
-            if input is None or str(input) == "-"
-            else stack.enter_context(input.open("rb"))
-        )
+        stream = _open_input(stack, input)
         out, writer = stack.enter_context(open_output(target))
         records, records_writer = (
             stack.enter_context(open_output(explain)) if explain is not None else (None, None)
@@ -345,10 +362,7 @@ def detect(
     table: TableOption = None,
     allow: AllowOption = None,
     deny: DenyOption = None,
-    errors: Annotated[
-        str,
-        typer.Option("--errors", help="Undecodable input: strict (refuse) or replace (U+FFFD)."),
-    ] = "strict",
+    errors: ErrorsOption = "strict",
 ) -> None:
     """Tell how spun each input is: spin score, risk level and the evidence."""
     if output_format not in _FORMATS:
@@ -357,8 +371,7 @@ def detect(
         _fail("--threshold must be between 0 and 1", ExitCode.USAGE)
     if evidence < 0:
         _fail("--evidence must be 0 or more", ExitCode.USAGE)
-    if errors not in ("strict", "replace"):
-        _fail("--errors must be 'strict' or 'replace'", ExitCode.USAGE)
+    _check_errors(errors)
     paths = inputs or [Path("-")]
     if sum(1 for p in paths if str(p) == "-") > 1:
         _fail("stdin ('-') can be read only once", ExitCode.USAGE)
@@ -371,9 +384,7 @@ def detect(
             _check_input_path(path)
             meter = SpinMeter(restorer, max_evidence=evidence)
             with contextlib.ExitStack() as stack:
-                stream = (
-                    sys.stdin.buffer if str(path) == "-" else stack.enter_context(path.open("rb"))
-                )
+                stream = _open_input(stack, path)
                 for result in restorer.iter_restore(read_chunks(stream, name, errors)):
                     meter.add(result)
         except InputError as exc:

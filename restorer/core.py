@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Iterable, Iterator, Sequence
-from pathlib import Path
 from typing import Any, NamedTuple
 
 from restorer.candidates import build_lattice, span_text
@@ -17,21 +16,20 @@ from restorer.decode import Choice, decode
 from restorer.edits import Edit, RestoredText, Source, compose_edits
 from restorer.imports import load_any_table
 from restorer.language import NOT_ENGLISH_NOTE, guess_english
+from restorer.lists import CERTAIN, UserLists
 from restorer.markup import protected_ranges, tokenize_around, unprotected_text
 from restorer.render import article_for, match_case
 from restorer.score import (
     FrequencyScorer,
-    Score,
     Scorer,
     channel,
     estimate_spin_rate,
-    prior_log_odds,
     quote_channels,
 )
-from restorer.table import PhraseTable, Row, load_optional_table, load_table
+from restorer.table import PhraseTable, load_optional_table, load_table
 from restorer.tokenize import Token, iter_segments, split_segments
 
-__all__ = ["Restorer", "SegmentResult", "UserLists", "restore_and_explain", "restore_text"]
+__all__ = ["Restorer", "SegmentResult", "restore_and_explain", "restore_text"]
 
 _BYTES_ERROR = (
     "restorer works on text (str), not bytes. Decode the bytes first, for example with "
@@ -41,86 +39,6 @@ _BYTES_ERROR = (
 #: a new spun phrase with its neighbours, a third almost never.
 _MAX_PASSES = 3
 _ARTICLE_SOURCE = Source("render", 0, "a/an", "render: a/an agreement")
-#: Evidence (nats) that a denied phrase gives the spin-rate estimate: as good as certain.
-_CERTAIN = 10.0
-
-
-class UserLists:
-    """Allow and deny lists: phrases never to touch, and phrases always to flag.
-
-    Allowed phrases take no part in restoration: no slot overlaps them. Denied phrases are
-    certain evidence of spinning; those given with a replacement are always replaced (the
-    scorer is not asked), those without one only raise the spin rate. Matching is
-    case-insensitive and whole-word.
-    """
-
-    def __init__(
-        self,
-        allow: Sequence[tuple[str, ...]] = (),
-        deny: PhraseTable | None = None,
-        flag: Sequence[tuple[str, ...]] = (),
-    ) -> None:
-        self.allow = tuple(allow)
-        self.deny = deny
-        self.flag = tuple(flag)
-
-    def __bool__(self) -> bool:
-        return bool(self.allow or self.flag or (self.deny is not None and len(self.deny)))
-
-    @classmethod
-    def load(cls, allow: Sequence[Path], deny: Sequence[Path]) -> UserLists:
-        """Read the list files.
-
-        Raises:
-            TableFormatError: if a file cannot be read or a line is malformed.
-        """
-        from restorer.conditions import phrase_words
-        from restorer.imports import DENY_PRIOR, read_phrase_list
-
-        allowed = [phrase_words(p) for path in allow for _n, p, _r in read_phrase_list(path)]
-        rows: list[Row] = []
-        flag: list[tuple[str, ...]] = []
-        for path in deny:
-            for number, phrase, replacement in read_phrase_list(path):
-                if replacement is None:
-                    flag.append(phrase_words(phrase))
-                    continue
-                canonicals = tuple(c.strip() for c in replacement.split("|") if c.strip())
-                rows.append(
-                    Row(
-                        phrase.lower(),
-                        canonicals,
-                        DENY_PRIOR,
-                        f"deny list: {path.name}",
-                        table=path.name,
-                        line=number,
-                    )
-                )
-        table = PhraseTable(rows, name="deny") if rows else None
-        return cls([a for a in allowed if a], table, [f for f in flag if f])
-
-    def denied(
-        self, tokens: Sequence[Token], max_length: int
-    ) -> tuple[list[Choice], list[tuple[int, int]]]:
-        """Return the forced replacements and the flagged spans of a segment."""
-        forced: list[Choice] = []
-        if self.deny is not None:
-            end = 0
-            for slot in build_lattice(tokens, self.deny, max_length):
-                if slot.start < end:
-                    continue  # slots come longest first at each start; keep them disjoint
-                cand = slot.candidates[0]
-                score = Score(0.0, prior_log_odds(cand.row.prior), 0.0, _CERTAIN)
-                forced.append(Choice(slot, cand, score, score.base))
-                end = slot.end
-        flagged: list[tuple[int, int]] = []
-        if self.flag:
-            from restorer.conditions import SegmentWords
-
-            words = SegmentWords([t.text for t in tokens])
-            for phrase in self.flag:
-                flagged.extend((i, i + len(phrase)) for i in words.starts(phrase))
-        return forced, flagged
 
 
 class SegmentResult(NamedTuple):
@@ -262,7 +180,7 @@ class Restorer:
             for slot, sc in zip(slots, scores, strict=True)
         ]
         evidence.extend((c.slot.start, c.slot.end, c.score.evidence) for c in forced)
-        evidence.extend((start, end, _CERTAIN) for start, end in flagged)
+        evidence.extend((start, end, CERTAIN) for start, end in flagged)
         rho = estimate_spin_rate(n_words, evidence, self._rates)
         channels = quote_channels(
             tokens, slots, evidence, rho, self._rates.with_options(quotes=self._quotes)

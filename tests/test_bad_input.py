@@ -21,6 +21,7 @@ import time
 from pathlib import Path
 
 import pytest
+from helpers import write_file
 from typer.testing import CliRunner
 
 from restorer import Restorer, RestorerConfig
@@ -58,12 +59,6 @@ def _fix(path: Path, table: Path, *extra: str):
     return _invoke(["fix", str(path), *FAST, "-t", str(table), *extra])
 
 
-def _write(tmp_path: Path, name: str, data: bytes) -> Path:
-    path = tmp_path / name
-    path.write_bytes(data)
-    return path
-
-
 def _listing(folder: Path) -> list[str]:
     return sorted(p.name for p in folder.iterdir())
 
@@ -72,7 +67,7 @@ def _listing(folder: Path) -> list[str]:
 
 
 def test_empty_file(tmp_path, table):
-    path = _write(tmp_path, "empty.txt", b"")
+    path = write_file(tmp_path, "empty.txt", b"")
     result = _fix(path, table)
     assert (result.exit_code, result.stdout, result.stderr) == (0, "", "")
 
@@ -92,7 +87,7 @@ WHITESPACE = " \t\n\n   \r\n\u00a0\u2003\u3000\n\x0b\x0c\u2028\u2029\n"
 
 def test_only_whitespace_comes_back_byte_for_byte(tmp_path, table):
     data = WHITESPACE.encode("utf-8")
-    path = _write(tmp_path, "blank.txt", data)
+    path = write_file(tmp_path, "blank.txt", data)
     out = tmp_path / "out.txt"
     result = _fix(path, table, "-o", str(out))
     assert (result.exit_code, result.stderr) == (0, "")
@@ -109,7 +104,7 @@ def test_only_whitespace_in_the_library(tiny_restorer):
 
 def test_invalid_utf8_is_refused_with_its_offset(tmp_path, table):
     data = SPUN.encode() + b"caf\xe9 au lait\n"
-    path = _write(tmp_path, "latin1.txt", data)
+    path = write_file(tmp_path, "latin1.txt", data)
     out = tmp_path / "out.txt"
     result = _fix(path, table, "-o", str(out))
     assert result.exit_code == 3
@@ -122,7 +117,7 @@ def test_invalid_utf8_is_refused_with_its_offset(tmp_path, table):
 
 
 def test_truncated_utf8_at_the_end(tmp_path, table):
-    path = _write(tmp_path, "cut.txt", b"The caf\xc3")
+    path = write_file(tmp_path, "cut.txt", b"The caf\xc3")
     result = _fix(path, table)
     assert result.exit_code == 3
     assert result.stderr == (
@@ -132,7 +127,7 @@ def test_truncated_utf8_at_the_end(tmp_path, table):
 
 
 def test_invalid_utf8_with_errors_replace_goes_on(tmp_path, table):
-    path = _write(tmp_path, "latin1.txt", SPUN.encode() + b"caf\xe9 au lait\n")
+    path = write_file(tmp_path, "latin1.txt", SPUN.encode() + b"caf\xe9 au lait\n")
     result = _fix(path, table, "--errors", "replace")
     assert (result.exit_code, result.stderr) == (0, "")
     assert result.stdout == RESTORED + "caf\ufffd au lait\n"
@@ -141,7 +136,7 @@ def test_invalid_utf8_with_errors_replace_goes_on(tmp_path, table):
 @pytest.mark.parametrize("codec", ["utf-16-le", "utf-16-be"])
 def test_utf16_with_bom_is_restored_to_utf8(tmp_path, table, codec):
     bom = codecs.BOM_UTF16_LE if codec.endswith("le") else codecs.BOM_UTF16_BE
-    path = _write(tmp_path, "wide.txt", bom + SPUN.encode(codec))
+    path = write_file(tmp_path, "wide.txt", bom + SPUN.encode(codec))
     out = tmp_path / "out.txt"
     result = _fix(path, table, "-o", str(out))
     assert (result.exit_code, result.stderr) == (0, "")
@@ -149,14 +144,14 @@ def test_utf16_with_bom_is_restored_to_utf8(tmp_path, table, codec):
 
 
 def test_utf8_bom_is_dropped(tmp_path, table):
-    path = _write(tmp_path, "bom.txt", codecs.BOM_UTF8 + SPUN.encode())
+    path = write_file(tmp_path, "bom.txt", codecs.BOM_UTF8 + SPUN.encode())
     result = _fix(path, table)
     assert (result.exit_code, result.stdout) == (0, RESTORED)
 
 
 def test_utf16_with_an_odd_byte_at_the_end(tmp_path, table):
     data = codecs.BOM_UTF16_LE + "Hello".encode("utf-16-le") + b"!"
-    path = _write(tmp_path, "odd.txt", data)
+    path = write_file(tmp_path, "odd.txt", data)
     result = _fix(path, table)
     assert result.exit_code == 3
     assert result.stderr == (
@@ -167,7 +162,7 @@ def test_utf16_with_an_odd_byte_at_the_end(tmp_path, table):
 
 def test_utf16_without_bom_reads_as_binary(tmp_path, table):
     """Without a BOM there is no telling UTF-16 from binary; its NUL bytes decide."""
-    path = _write(tmp_path, "nobom.txt", SPUN.encode("utf-16-le"))
+    path = write_file(tmp_path, "nobom.txt", SPUN.encode("utf-16-le"))
     result = _fix(path, table)
     assert result.exit_code == 3
     assert result.stderr == (
@@ -181,7 +176,7 @@ BINARY_MESSAGE = "looks like a binary file (it contains NUL bytes); not restorin
 
 
 def test_nul_bytes_mean_binary(tmp_path, table):
-    path = _write(tmp_path, "nul.txt", b"The Related Press\x00 mentioned it.\n")
+    path = write_file(tmp_path, "nul.txt", b"The Related Press\x00 mentioned it.\n")
     out = tmp_path / "out.txt"
     result = _fix(path, table, "-o", str(out))
     assert result.exit_code == 3
@@ -193,7 +188,7 @@ def test_nul_after_the_first_mebibyte_is_kept(tmp_path, table):
     """Binary sniffing looks at the first MiB, like grep; a NUL later on is text."""
     head = b"\n" * (1 << 20) + b"Plain words.\n\n"
     spun = SPUN.replace("Press", "Press\x00").encode()
-    path = _write(tmp_path, "late.txt", head + spun)
+    path = write_file(tmp_path, "late.txt", head + spun)
     out = tmp_path / "out.txt"
     result = _fix(path, table, "-o", str(out))
     assert (result.exit_code, result.stderr) == (0, "")
@@ -214,14 +209,14 @@ def test_nul_in_a_string_passed_to_the_library(tiny_restorer):
     ],
 )
 def test_binary_file_is_refused(tmp_path, table, name, data):
-    path = _write(tmp_path, name, data)
+    path = write_file(tmp_path, name, data)
     result = _fix(path, table)
     assert (result.exit_code, result.stdout) == (3, "")
     assert result.stderr == f"restorer: {path}: {BINARY_MESSAGE}\n"
 
 
 def test_binary_without_nul_is_refused_as_invalid_utf8(tmp_path, table):
-    path = _write(tmp_path, "noise.bin", bytes(range(0x80, 0x100)) * 4)
+    path = write_file(tmp_path, "noise.bin", bytes(range(0x80, 0x100)) * 4)
     result = _fix(path, table)
     assert result.exit_code == 3
     assert result.stderr == (
@@ -244,7 +239,7 @@ def test_directory_as_input(tmp_path, table):
 
 
 def test_directory_as_output(tmp_path, table):
-    path = _write(tmp_path, "in.txt", SPUN.encode())
+    path = write_file(tmp_path, "in.txt", SPUN.encode())
     folder = tmp_path / "folder"
     folder.mkdir()
     result = _fix(path, table, "-o", str(folder))
@@ -254,7 +249,7 @@ def test_directory_as_output(tmp_path, table):
 
 
 def test_directory_as_table(tmp_path):
-    path = _write(tmp_path, "in.txt", SPUN.encode())
+    path = write_file(tmp_path, "in.txt", SPUN.encode())
     result = _invoke(["fix", str(path), *FAST, "-t", str(tmp_path)])
     assert (result.exit_code, result.stdout) == (3, "")
     assert result.stderr == f"restorer: {tmp_path}: is a directory, not a table file\n"
@@ -271,7 +266,7 @@ def test_missing_input(tmp_path, table):
     [("file", "Not a directory"), ("missing", "No such file or directory")],
 )
 def test_unwritable_output_path(tmp_path, table, where, reason):
-    path = _write(tmp_path, "in.txt", SPUN.encode())
+    path = write_file(tmp_path, "in.txt", SPUN.encode())
     parent = path if where == "file" else tmp_path / "no" / "such"
     out = parent / "out.txt"
     result = _fix(path, table, "-o", str(out))
@@ -285,7 +280,7 @@ def test_unwritable_output_path(tmp_path, table, where, reason):
     not hasattr(os, "geteuid") or os.geteuid() == 0, reason="root may write anywhere"
 )
 def test_read_only_output_folder(tmp_path, table):
-    path = _write(tmp_path, "in.txt", SPUN.encode())
+    path = write_file(tmp_path, "in.txt", SPUN.encode())
     folder = tmp_path / "locked"
     folder.mkdir()
     folder.chmod(0o500)
@@ -303,7 +298,7 @@ def test_output_to_a_named_pipe_keeps_the_pipe(tmp_path, table):
     """A pipe or device given as output is written directly, never replaced by a file."""
     import threading
 
-    path = _write(tmp_path, "in.txt", SPUN.encode())
+    path = write_file(tmp_path, "in.txt", SPUN.encode())
     fifo = tmp_path / "pipe"
     os.mkfifo(fifo)
     received: list[bytes] = []
@@ -332,7 +327,7 @@ def test_output_to_a_named_pipe_keeps_the_pipe(tmp_path, table):
 def test_table_with_a_bad_row(tmp_path, row, reason):
     bad = tmp_path / "bad.tsv"
     bad.write_text(TABLE + row, encoding="utf-8")
-    path = _write(tmp_path, "in.txt", SPUN.encode())
+    path = write_file(tmp_path, "in.txt", SPUN.encode())
     out = tmp_path / "out.txt"
     result = _invoke(["fix", str(path), *FAST, "-t", str(bad), "-o", str(out)])
     assert (result.exit_code, result.stdout) == (3, "")
@@ -343,7 +338,7 @@ def test_table_with_a_bad_row(tmp_path, row, reason):
 def test_table_with_bad_bytes(tmp_path):
     bad = tmp_path / "bad.tsv"
     bad.write_bytes(TABLE.encode() + b"caf\xe9\tcoffee\t0.5\ttest\n")
-    path = _write(tmp_path, "in.txt", SPUN.encode())
+    path = write_file(tmp_path, "in.txt", SPUN.encode())
     result = _invoke(["fix", str(path), *FAST, "-t", str(bad)])
     assert result.exit_code == 3
     assert result.stderr == f"restorer: {bad}:6: not UTF-8 text (invalid continuation byte)\n"
@@ -631,7 +626,7 @@ def test_markup_is_kept_and_text_restored(tiny_restorer, text, expected):
 
 
 def test_markup_through_the_command_line(tmp_path, table):
-    path = _write(tmp_path, "page.md", MARKDOWN_IN.encode())
+    path = write_file(tmp_path, "page.md", MARKDOWN_IN.encode())
     result = _fix(path, table)
     assert (result.exit_code, result.stderr) == (0, "")
     for start, end in protected_ranges(MARKDOWN_IN):
@@ -679,7 +674,7 @@ def test_text_in_another_language_is_left_alone_with_a_note(tiny_restorer, lang)
 
 def test_another_language_on_the_command_line(tmp_path, table):
     data = (OTHER_LANGUAGES["fr"] + "\n").encode()
-    path = _write(tmp_path, "fr.txt", data)
+    path = write_file(tmp_path, "fr.txt", data)
     result = _fix(path, table)
     assert result.exit_code == 0
     assert result.stdout.encode() == data

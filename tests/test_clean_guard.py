@@ -15,24 +15,15 @@ since it scores too slowly on CPU for a 45,000-token test.
 from __future__ import annotations
 
 import json
-import re
 from pathlib import Path
 
 import pytest
-from rapidfuzz.distance import Levenshtein
+from helpers import DEVSET, TOKEN, token_edits
 
 from restorer import Restorer, RestorerConfig
 
 BUDGET = 0.5  # token edits per 1,000 clean tokens
-DEVSET = Path(__file__).resolve().parents[2] / "shared" / "devset"
 PROSE = Path(__file__).parent / "data" / "clean_prose.txt"
-TOKEN = re.compile(r"\w+|[^\w\s]")
-
-
-def token_edits(before: str, after: str) -> tuple[int, int]:
-    """Return (token edits from ``before`` to ``after``, tokens in ``before``)."""
-    a, b = TOKEN.findall(before), TOKEN.findall(after)
-    return len(Levenshtein.editops(a, b)), len(a)
 
 
 def test_token_edits_counts_changed_tokens():

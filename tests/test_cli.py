@@ -10,6 +10,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from helpers import write_file
 from typer.testing import CliRunner
 
 from restorer.cli import app
@@ -38,15 +39,6 @@ def table(tmp_path) -> Path:
     return path
 
 
-def _file(tmp_path, name: str, content: str | bytes) -> Path:
-    path = tmp_path / name
-    if isinstance(content, bytes):
-        path.write_bytes(content)
-    else:
-        path.write_text(content, encoding="utf-8", newline="")
-    return path
-
-
 # -- fix -------------------------------------------------------------------------------------
 
 
@@ -70,7 +62,7 @@ def test_clean_text_is_copied_byte_for_byte(runner, table):
 
 
 def test_output_file(runner, table, tmp_path):
-    src = _file(tmp_path, "in.txt", SPUN)
+    src = write_file(tmp_path, "in.txt", SPUN)
     out = tmp_path / "out.txt"
     result = runner.invoke(app, ["fix", str(src), "-o", str(out), "-t", str(table)])
     assert result.exit_code == 0, result.output
@@ -80,7 +72,7 @@ def test_output_file(runner, table, tmp_path):
 
 
 def test_refuses_to_write_over_its_input(runner, table, tmp_path):
-    src = _file(tmp_path, "in.txt", SPUN)
+    src = write_file(tmp_path, "in.txt", SPUN)
     for target in (str(src), str(tmp_path / "." / "in.txt")):
         result = runner.invoke(app, ["fix", str(src), "-o", target, "-t", str(table)])
         assert result.exit_code == 2
@@ -89,7 +81,7 @@ def test_refuses_to_write_over_its_input(runner, table, tmp_path):
 
 
 def test_in_place(runner, table, tmp_path):
-    src = _file(tmp_path, "in.txt", SPUN)
+    src = write_file(tmp_path, "in.txt", SPUN)
     before = src.stat().st_ino
     result = runner.invoke(app, ["fix", str(src), "--in-place", "-t", str(table)])
     assert result.exit_code == 0, result.output
@@ -101,7 +93,7 @@ def test_in_place(runner, table, tmp_path):
 
 
 def test_in_place_failure_leaves_the_file_alone(runner, tmp_path):
-    src = _file(tmp_path, "in.txt", b"The Related Press \xff\n")
+    src = write_file(tmp_path, "in.txt", b"The Related Press \xff\n")
     result = runner.invoke(app, ["fix", str(src), "--in-place"])
     assert result.exit_code == 3
     assert src.read_bytes() == b"The Related Press \xff\n"
@@ -172,7 +164,7 @@ def test_version(runner):
 
 
 def test_bad_table_is_a_data_error(runner, tmp_path):
-    bad = _file(tmp_path, "bad.tsv", TABLE + "only\ttwo\n")
+    bad = write_file(tmp_path, "bad.tsv", TABLE + "only\ttwo\n")
     result = runner.invoke(app, ["fix", "-t", str(bad)], input=SPUN)
     assert result.exit_code == 3
     assert f"{bad}:6" in result.stderr
@@ -180,14 +172,14 @@ def test_bad_table_is_a_data_error(runner, tmp_path):
 
 
 def test_binary_input(runner, tmp_path):
-    src = _file(tmp_path, "image.bin", b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR")
+    src = write_file(tmp_path, "image.bin", b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR")
     result = runner.invoke(app, ["fix", str(src)])
     assert result.exit_code == 3
     assert "binary" in result.stderr
 
 
 def test_invalid_utf8(runner, tmp_path):
-    src = _file(tmp_path, "latin1.txt", "caf\xe9 au lait\n".encode("latin-1"))
+    src = write_file(tmp_path, "latin1.txt", "caf\xe9 au lait\n".encode("latin-1"))
     result = runner.invoke(app, ["fix", str(src)])
     assert result.exit_code == 3
     assert "UTF-8" in result.stderr
@@ -195,7 +187,7 @@ def test_invalid_utf8(runner, tmp_path):
 
 
 def test_invalid_utf8_with_errors_replace(runner, tmp_path):
-    src = _file(tmp_path, "latin1.txt", "caf\xe9 au lait\n".encode("latin-1"))
+    src = write_file(tmp_path, "latin1.txt", "caf\xe9 au lait\n".encode("latin-1"))
     result = runner.invoke(app, ["fix", str(src), "--errors", "replace"])
     assert result.exit_code == 0, result.output
     assert result.stdout == "caf\ufffd au lait\n"
@@ -206,7 +198,7 @@ def test_utf8_bom_and_utf16_input(runner, tmp_path, table):
         ("bom.txt", b"\xef\xbb\xbf" + SPUN.encode()),
         ("utf16.txt", SPUN.encode("utf-16")),
     ]:
-        src = _file(tmp_path, name, data)
+        src = write_file(tmp_path, name, data)
         result = runner.invoke(app, ["fix", str(src), "-t", str(table)])
         assert result.exit_code == 0, result.output
         assert result.stdout == RESTORED
@@ -237,7 +229,7 @@ def _jsonl(*records) -> str:
 
 def test_batch_restores_every_record_in_order(runner, table, tmp_path):
     clean_line = '{"id":2, "text":"Nothing  to see here.", "tags":["a","b"]}'
-    src = _file(
+    src = write_file(
         tmp_path,
         "in.jsonl",
         _jsonl(
@@ -262,7 +254,7 @@ def test_batch_restores_every_record_in_order(runner, table, tmp_path):
 
 
 def test_batch_nested_text_field(runner, table, tmp_path):
-    src = _file(
+    src = write_file(
         tmp_path,
         "in.jsonl",
         _jsonl(
@@ -282,7 +274,7 @@ def test_batch_nested_text_field(runner, table, tmp_path):
 
 def test_batch_copies_bad_records_and_lists_them(runner, table, tmp_path):
     bad_lines = ["{not json", '{"id": 3}', '{"id": 4, "text": 42}', '{"id": 5, "doc": "flat"}']
-    src = _file(
+    src = write_file(
         tmp_path,
         "in.jsonl",
         _jsonl({"id": 1, "text": SPUN}, *bad_lines, {"id": 6, "text": SPUN}),
@@ -310,7 +302,7 @@ def test_batch_copies_bad_records_and_lists_them(runner, table, tmp_path):
 
 def test_batch_invalid_utf8_line_is_copied_byte_for_byte(runner, table, tmp_path):
     bad = b'{"id": 2, "text": "caf\xe9"}'
-    src = _file(tmp_path, "in.jsonl", _jsonl({"id": 1, "text": SPUN}).encode() + bad + b"\n")
+    src = write_file(tmp_path, "in.jsonl", _jsonl({"id": 1, "text": SPUN}).encode() + bad + b"\n")
     out = tmp_path / "out.jsonl"
     errors = tmp_path / "errors.jsonl"
     result = runner.invoke(
@@ -327,7 +319,7 @@ def test_batch_clean_records_come_back_byte_identical(runner, table, tmp_path):
         '{"x":1,"text":"caf\\u00e9 \\"quoted\\" \\ud83d\\ude43"}',
         '{"text": "Glaciers lost 4% of their volume, researchers said."}',
     ]
-    src = _file(tmp_path, "in.jsonl", "\n".join(lines) + "\n")
+    src = write_file(tmp_path, "in.jsonl", "\n".join(lines) + "\n")
     out = tmp_path / "out.jsonl"
     result = runner.invoke(app, ["batch", str(src), "-o", str(out), "-t", str(table)])
     assert result.exit_code == 0, result.output
@@ -336,7 +328,7 @@ def test_batch_clean_records_come_back_byte_identical(runner, table, tmp_path):
 
 def test_batch_utf8_bom(runner, table, tmp_path):
     """A JSONL file saved with a UTF-8 BOM: the first record is a record like the others."""
-    src = _file(tmp_path, "in.jsonl", b"\xef\xbb\xbf" + _jsonl({"text": SPUN}).encode())
+    src = write_file(tmp_path, "in.jsonl", b"\xef\xbb\xbf" + _jsonl({"text": SPUN}).encode())
     out = tmp_path / "out.jsonl"
     result = runner.invoke(app, ["batch", str(src), "-o", str(out), "-t", str(table)])
     assert result.exit_code == 0, result.output
@@ -346,7 +338,7 @@ def test_batch_utf8_bom(runner, table, tmp_path):
 def test_batch_lone_surrogate_escape_does_not_lose_the_output(runner, table, tmp_path):
     """Valid JSON may escape a lone surrogate (a cut emoji); the job must not die on it."""
     records = ['{"text": "The Related Press mentioned \\ud83d it."}', '{"text": "fine"}']
-    src = _file(tmp_path, "in.jsonl", "\n".join(records) + "\n")
+    src = write_file(tmp_path, "in.jsonl", "\n".join(records) + "\n")
     out = tmp_path / "out.jsonl"
     errors = tmp_path / "errors.jsonl"
     result = runner.invoke(
@@ -364,7 +356,7 @@ def test_batch_missing_input(runner, tmp_path):
 
 
 def test_batch_refuses_to_write_over_its_input(runner, tmp_path):
-    src = _file(tmp_path, "in.jsonl", _jsonl({"text": "x"}))
+    src = write_file(tmp_path, "in.jsonl", _jsonl({"text": "x"}))
     result = runner.invoke(app, ["batch", str(src), "-o", str(src)])
     assert result.exit_code == 2
     assert src.read_text() == _jsonl({"text": "x"})
@@ -380,14 +372,14 @@ def test_table_check_clean(runner, table):
 
 
 def test_table_check_reports_problems(runner, tmp_path):
-    path = _file(tmp_path, "t.tsv", TABLE + "staff\tworkers\t0.4\tx\nworkers\tstaff\t0.4\tx\n")
+    path = write_file(tmp_path, "t.tsv", TABLE + "staff\tworkers\t0.4\tx\nworkers\tstaff\t0.4\tx\n")
     result = runner.invoke(app, ["table", "check", str(path)])
     assert result.exit_code == 3
     assert "t.tsv:6" in result.stdout
 
 
 def test_table_check_bad_format(runner, tmp_path):
-    path = _file(tmp_path, "t.tsv", "# restorer-phrases 9\n")
+    path = write_file(tmp_path, "t.tsv", "# restorer-phrases 9\n")
     result = runner.invoke(app, ["table", "check", str(path)])
     assert result.exit_code == 3
     assert "t.tsv:1" in result.stderr
@@ -434,21 +426,21 @@ def umask_022():
 
 def test_new_output_file_follows_the_umask(runner, table, tmp_path, umask_022):
     """A new output file is created like any other file (0666 & ~umask), not private (0600)."""
-    src = _file(tmp_path, "in.txt", SPUN)
+    src = write_file(tmp_path, "in.txt", SPUN)
     out = tmp_path / "out.txt"
     assert runner.invoke(app, ["fix", str(src), "-o", str(out), "-t", str(table)]).exit_code == 0
     assert out.stat().st_mode & 0o777 == 0o666 & ~umask_022
 
 
 def test_new_batch_output_follows_the_umask(runner, table, tmp_path, umask_022):
-    src = _file(tmp_path, "in.jsonl", _jsonl({"text": SPUN}))
+    src = write_file(tmp_path, "in.jsonl", _jsonl({"text": SPUN}))
     out = tmp_path / "out.jsonl"
     assert runner.invoke(app, ["batch", str(src), "-o", str(out), "-t", str(table)]).exit_code == 0
     assert out.stat().st_mode & 0o777 == 0o666 & ~umask_022
 
 
 def test_in_place_keeps_the_file_mode(runner, table, tmp_path):
-    src = _file(tmp_path, "in.txt", SPUN)
+    src = write_file(tmp_path, "in.txt", SPUN)
     src.chmod(0o640)
     assert runner.invoke(app, ["fix", str(src), "--in-place", "-t", str(table)]).exit_code == 0
     assert src.stat().st_mode & 0o777 == 0o640

@@ -7,16 +7,11 @@ default; they skip when ``../shared/devset`` is not there (an sdist, a fresh clo
 from __future__ import annotations
 
 import json
-import re
-from pathlib import Path
 
 import pytest
-from rapidfuzz.distance import Levenshtein
+from helpers import DEVSET, token_edits
 
 from restorer import Restorer, RestorerConfig
-
-DEVSET = Path(__file__).resolve().parents[2] / "shared" / "devset"
-TOKEN = re.compile(r"\w+|[^\w\s]")
 
 pytestmark = pytest.mark.devset
 
@@ -27,17 +22,6 @@ def _records(name: str) -> list[dict]:
         pytest.skip(f"dev set file {path} is not available")
     with path.open(encoding="utf-8") as fh:
         return [json.loads(line) for line in fh if line.strip()]
-
-
-def token_edits(before: str, after: str) -> tuple[int, int]:
-    """Return (token edits from ``before`` to ``after``, tokens in ``before``)."""
-    a, b = TOKEN.findall(before), TOKEN.findall(after)
-    return len(Levenshtein.editops(a, b)), len(a)
-
-
-def test_token_edits_counts_changed_tokens():
-    assert token_edits("the spy agency said it", "the spy agency said it") == (0, 5)
-    assert token_edits("the spy company mentioned it.", "the spy agency said it.") == (2, 6)
 
 
 @pytest.fixture(scope="module")

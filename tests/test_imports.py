@@ -1,4 +1,4 @@
-"""User-supplied tables: formats, fingerprint conditions, allow and deny lists, the CLI.
+"""User-supplied tables: formats, fingerprint conditions, list files, the CLI.
 
 Unit tests use small files written here. The tests named ``test_pps_*`` read the Problematic
 Paper Screener copies in ``../shared/data/pps`` by path (their licence is unverified: they are
@@ -387,64 +387,6 @@ def test_phrase_list_format(tmp_path):
         (3, "Related Press", "Associated Press"),
         (4, "malignant growth", None),
     ]
-
-
-def test_allow_list_keeps_a_phrase(tmp_path, tiny_table):
-    allow = tmp_path / "allow.txt"
-    allow.write_text("related press\n", encoding="utf-8")
-    text = "The Related Press mentioned the White Space."
-    plain = Restorer(RestorerConfig(model="fast", default_table=False), table=tiny_table)
-    allowed = Restorer(
-        RestorerConfig(model="fast", default_table=False, allow=(allow,)), table=tiny_table
-    )
-    assert "Associated Press" in plain.restore_text(text)
-    out = allowed.restore_text(text)
-    assert "Related Press" in out
-    assert "White House" in out  # other phrases are still restored
-
-
-def test_deny_list_forces_and_flags(tmp_path, tiny_table):
-    deny = tmp_path / "deny.txt"
-    deny.write_text("quick fox\tfast fox\nlazy dog\n", encoding="utf-8")
-    text = "The quick fox jumps over the lazy dog."
-    plain = Restorer(RestorerConfig(model="fast", default_table=False), table=tiny_table)
-    denied = Restorer(
-        RestorerConfig(model="fast", default_table=False, deny=(deny,)), table=tiny_table
-    )
-    before = plain.restore_and_explain(text)
-    after = denied.restore_and_explain(text)
-    assert before.text == text
-    assert after.text == "The fast fox jumps over the lazy dog."
-    assert after.edits[0].source.kind == "deny list: deny.txt"
-    assert after.spin_rate > before.spin_rate
-
-
-def test_bad_list_is_a_data_error():
-    # a missing list file is reported as an input/data error (exit 3) by the CLI
-    result = CliRunner().invoke(
-        app, ["fix", "-m", "fast", "--allow", "/nonexistent/allow.txt"], input="text\n"
-    )
-    assert result.exit_code == 3
-    assert "allow.txt" in result.output
-
-
-def test_cli_allow_and_deny(tmp_path):
-    table = tmp_path / "t.tsv"
-    table.write_text("# restorer-phrases 1\nRelated Press\tAssociated Press\t0.98\tt\n", "utf-8")
-    allow = tmp_path / "allow.txt"
-    allow.write_text("Related Press\n", encoding="utf-8")
-    deny = tmp_path / "deny.txt"
-    deny.write_text("quick fox\tfast fox\n", encoding="utf-8")
-    text = "The Related Press saw a quick fox.\n"
-    args = ["fix", "-m", "fast", "-t", str(table)]
-    assert CliRunner().invoke(app, args, input=text).stdout == (
-        "The Associated Press saw a quick fox.\n"
-    )
-    result = CliRunner().invoke(
-        app, [*args, "--allow", str(allow), "--deny", str(deny)], input=text
-    )
-    assert result.exit_code == 0, result.output
-    assert result.stdout == "The Related Press saw a fast fox.\n"
 
 
 # -- the table commands ----------------------------------------------------------------------

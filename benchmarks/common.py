@@ -1,0 +1,390 @@
+"""What the benchmark scripts share: paths, the dev set, provenance, token metrics, grids.
+
+The scripts in this folder are run as scripts (``.venv/bin/python benchmarks/run_quality.py``),
+so Python puts this folder on ``sys.path`` and ``import common`` finds this module. A script
+that may also be loaded by path (``importlib.util.spec_from_file_location``, as
+``tests/test_recall.py`` loads ``run_recall.py``) inserts its own folder first::
+
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
+    from common import git_commit, read_jsonl
+
+Only the standard library is imported at module level: ``lm_torch.py`` runs in another venv
+(``run_lm_runtime.py --torch-python``), and ``restorer`` and ``rapidfuzz`` are imported by the
+functions that need them.
+
+What lives here and why:
+
+* one definition of the dev set's location and files, and of how a script skips cleanly when
+  it is absent (CI has no dev set; DESIGN.md: the dev set is read by path, never copied);
+* provenance: every result JSON records the restorer version, the git commit, whether
+  ``restorer/`` had uncommitted changes, the date (UTC), the Python version and the machine
+  (benchmarks/README.md), so results from different code or machines are not mixed up;
+* the token metrics of ``run_quality.py`` (README "Comparing texts"), so other scripts count
+  tokens and distances the same way;
+* the grid plumbing of ``calibrate_fast.py`` and ``calibrate_lm.py``: run one quality point,
+  summarise it, and choose a point whose grid neighbours are safe too.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import itertools
+import json
+import math
+import platform
+import re
+import statistics
+import subprocess
+import sys
+import tempfile
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+BENCHMARKS = Path(__file__).resolve().parent
+REPO = BENCHMARKS.parent
+RESULTS = BENCHMARKS / "results"
+#: ``../shared/devset`` next to the repository (``--devset DIR`` overrides it in the scripts).
+DEFAULT_DEVSET = REPO.parent / "shared" / "devset"
+#: Spun paragraphs paired with their originals (``id``, ``spun``, ``original``).
+SPUN_FILES = ("real_pairs.jsonl", "seed_pairs.jsonl")
+#: Prose that was never spun (``id``, ``text``, ``domain``).
+CLEAN_FILE = "clean_paragraphs.jsonl"
+DEVSET_FILES = (*SPUN_FILES, CLEAN_FILE)
+#: Spinner-style words for a warm-up call: lazy loads (tables, frequencies, inflection) that
+#: only happen on a first table match are not charged to the first timed record.
+WARM_UP = "The Home Division mentioned the invoice would pass."
+
+# ---------------------------------------------------------------------------- files
+
+
+def read_jsonl(path: Path) -> list[dict[str, Any]]:
+    """Return the records of a JSONL file, skipping blank lines."""
+    with path.open(encoding="utf-8") as fh:
+        return [json.loads(line) for line in fh if line.strip()]
+
+
+def sha256(path: Path) -> str:
+    """Hex SHA-256 of a file: results name the exact copy of the dev set they were run on."""
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def devset_missing(script: str, devset: Path, names: Iterable[str] = DEVSET_FILES) -> bool:
+    """Tell (one line on stderr) and return True when a dev set file is missing.
+
+    A benchmark without its dev set exits 0 after this line, so CI without the (third-party)
+    dev set skips it cleanly instead of failing.
+    """
+    missing = [devset / name for name in names if not (devset / name).is_file()]
+    if missing:
+        print(
+            f"{script}: dev set not found ({', '.join(str(p) for p in missing)}); skipping",
+            file=sys.stderr,
+        )
+    return bool(missing)
+
+
+def spun_paragraphs(devset: Path = DEFAULT_DEVSET) -> list[str]:
+    """The spun side of every dev pair, file by file (``SPUN_FILES``), in file order."""
+    return [r["spun"] for name in SPUN_FILES for r in read_jsonl(devset / name)]
+
+
+def lm_skip_reason(devset: Path = DEFAULT_DEVSET) -> str | None:
+    """Why a benchmark of the ``lm`` tier cannot run here (no dev set, tier not installed)."""
+    if not (devset / SPUN_FILES[0]).is_file():
+        return "dev set not found"
+    from restorer.lm import lm_missing_reason
+
+    return lm_missing_reason()
+
+
+def write_result(path: Path, result: dict[str, Any]) -> None:
+    """Write a result JSON: sorted keys, two-space indent, a final newline, folders made."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(
+        json.dumps(result, indent=2, sort_keys=True, default=json_default) + "\n",
+        encoding="utf-8",
+    )
+
+
+def json_default(value: Any) -> Any:
+    """JSON for what ``json`` does not know: paths as strings, tuples and sets as lists."""
+    if isinstance(value, Path):
+        return str(value)
+    if isinstance(value, tuple | set):
+        return list(value)
+    return str(value)
+
+
+# ---------------------------------------------------------------------------- provenance
+
+
+def git(*args: str) -> str | None:
+    """Run ``git ARGS`` in the repository; its stripped stdout, or None without git/a repo."""
+    try:
+        out = subprocess.run(
+            ["git", *args], cwd=REPO, capture_output=True, text=True, check=True, timeout=30
+        )
+    except (OSError, subprocess.SubprocessError):
+        return None
+    return out.stdout.strip()
+
+
+def git_commit() -> str:
+    """The short commit hash of ``HEAD``, or ``"unknown"``."""
+    return git("rev-parse", "--short", "HEAD") or "unknown"
+
+
+def git_restorer_dirty() -> bool | None:
+    """Whether ``restorer/`` has uncommitted changes (None when git cannot tell)."""
+    dirty = git("status", "--porcelain", "--", "restorer")
+    return None if dirty is None else bool(dirty)
+
+
+def utc_now() -> str:
+    """The date and time (UTC, whole seconds) in ISO 8601."""
+    return datetime.now(timezone.utc).isoformat(timespec="seconds")
+
+
+def run_metadata(benchmark: str, *, version: bool = True, dirty: bool = True) -> dict[str, Any]:
+    """The provenance fields every result JSON starts with.
+
+    ``benchmark``, ``git_commit``, ``date``, ``python`` and ``machine`` always;
+    ``restorer_version`` and ``git_restorer_dirty`` unless turned off (older result files of
+    some scripts lack them, and a script keeps its keys).
+    """
+    meta: dict[str, Any] = {"benchmark": benchmark, "git_commit": git_commit()}
+    if version:
+        from restorer import __version__
+
+        meta["restorer_version"] = __version__
+    if dirty:
+        meta["git_restorer_dirty"] = git_restorer_dirty()
+    meta |= {
+        "date": utc_now(),
+        "python": platform.python_version(),
+        "machine": platform.platform(),
+    }
+    return meta
+
+
+# ---------------------------------------------------------------------------- options
+
+
+def parse_value(raw: str) -> Any:
+    """``--option`` values: booleans, ``none``, ints and floats where they parse, else text."""
+    low = raw.strip().lower()
+    if low in {"true", "yes", "on"}:
+        return True
+    if low in {"false", "no", "off"}:
+        return False
+    if low in {"none", "null"}:
+        return None
+    if re.fullmatch(r"[+-]?\d+", raw.strip()):
+        return int(raw)
+    try:
+        return float(raw)
+    except ValueError:
+        return raw
+
+
+def parse_options(items: Iterable[str]) -> dict[str, Any]:
+    """``NAME=VALUE`` items into ``RestorerConfig`` overrides (``tables=a.tsv,b.tsv``: a tuple).
+
+    Raises:
+        argparse.ArgumentTypeError: for an item without ``=`` or without a name.
+    """
+    import argparse
+
+    options: dict[str, Any] = {}
+    for item in items:
+        name, sep, raw = item.partition("=")
+        name = name.strip()
+        if not sep or not name:
+            raise argparse.ArgumentTypeError(f"--option wants NAME=VALUE, got {item!r}")
+        if name == "tables":
+            options[name] = tuple(p for p in raw.split(",") if p)
+        else:
+            options[name] = parse_value(raw)
+    return options
+
+
+def option_args(options: dict[str, Any]) -> list[str]:
+    """The ``--option NAME=VALUE`` arguments that give ``options`` back to a script."""
+    return [arg for name, value in options.items() for arg in ("--option", f"{name}={value}")]
+
+
+# ---------------------------------------------------------------------------- token metrics
+
+TOKEN_RE = re.compile(r"\w+(?:['’]\w+)*|[^\w\s]")
+STORY_RE = re.compile(r"-\d+[ab]?$")
+_NORMALISE = str.maketrans(
+    {
+        "‘": "'",
+        "’": "'",
+        "‚": "'",
+        "‛": "'",
+        "“": '"',
+        "”": '"',
+        "„": '"',
+        "‟": '"',
+        "\u00a0": " ",
+    }
+)
+
+
+def normalise(text: str) -> str:
+    """Map curly quotes to straight ones and NBSP to space (devset README: not spinning)."""
+    return text.translate(_NORMALISE)
+
+
+def tokens(text: str) -> list[str]:
+    """Words (with internal apostrophes) and single punctuation marks; no whitespace."""
+    return TOKEN_RE.findall(text)
+
+
+def distance(a: Sequence[str], b: Sequence[str]) -> int:
+    """Levenshtein distance between two token lists."""
+    from rapidfuzz.distance import Levenshtein
+
+    return int(Levenshtein.distance(a, b))
+
+
+def changed_tokens(before: Sequence[str], after: Sequence[str]) -> int:
+    """Tokens of ``before`` touched on the way to ``after``.
+
+    Replace and delete ops count one per input token, each insert op counts one.
+    """
+    from rapidfuzz.distance import Levenshtein
+
+    return sum(1 for _op in Levenshtein.editops(before, after))
+
+
+def story_of(record_id: str) -> str:
+    """``cnbc-johnsonbudget-02a`` -> ``cnbc-johnsonbudget``."""
+    return STORY_RE.sub("", record_id)
+
+
+def ratio(num: float, den: float) -> float | None:
+    """``num / den``, or None when there is nothing to divide by."""
+    return num / den if den else None
+
+
+def reduction(d0: int, d1: int) -> float | None:
+    """The share of the distance ``d0`` removed (negative when ``d1`` is larger)."""
+    return ratio(d0 - d1, d0)
+
+
+def per_thousand(changed: int, total: int) -> float | None:
+    """``changed`` per 1,000 of ``total``."""
+    return ratio(1000.0 * changed, total)
+
+
+def nearest_rank(ordered: Sequence[float], q: float) -> float:
+    """The nearest-rank ``q`` percentile of sorted values: simple and exact on small samples."""
+    return ordered[min(len(ordered) - 1, max(0, math.ceil(q * len(ordered)) - 1))]
+
+
+def distribution(values: Sequence[float]) -> dict[str, float | int | None]:
+    """n, mean, median, nearest-rank p90 and max of ``values`` (None for each when empty)."""
+    if not values:
+        return {"n": 0, "mean": None, "p50": None, "p90": None, "max": None}
+    ordered = sorted(values)
+    return {
+        "n": len(ordered),
+        "mean": statistics.fmean(ordered),
+        "p50": statistics.median(ordered),
+        "p90": nearest_rank(ordered, 0.9),
+        "max": ordered[-1],
+    }
+
+
+# ---------------------------------------------------------------------------- calibration grids
+
+
+def grid_points(grid: dict[str, list[Any]]) -> Iterator[dict[str, Any]]:
+    """Every combination of the grid's values, as option dicts (last name varies fastest)."""
+    names = list(grid)
+    for values in itertools.product(*(grid[n] for n in names)):
+        yield dict(zip(names, values, strict=True))
+
+
+def quality_point(
+    run: Callable[[list[str]], object], argv: Sequence[str], options: dict[str, Any]
+) -> dict[str, Any]:
+    """Run ``run_quality.py`` at one grid point and return its summary (``{}``: no dev set).
+
+    ``run`` gets ``argv`` plus ``--out`` (a temporary file) and the ``--option`` arguments of
+    ``options``: ``run_quality.main`` runs it in this process (an installed LM cache is kept),
+    a subprocess in a fresh one.
+    """
+    with tempfile.TemporaryDirectory() as tmp:
+        out = Path(tmp) / "q.json"
+        run([*argv, "--out", str(out), *option_args(options)])
+        if not out.exists():  # the dev set is absent: run_quality skipped
+            return {}
+        result = json.loads(out.read_text())
+    spun, damage = result["spun"], result["damage"]
+    return {
+        "options": options,
+        "micro": spun["error_reduction_micro"],
+        "macro": spun["error_reduction_macro_by_story"],
+        "edit_precision": spun["edit_precision"],
+        "damage_originals": damage["originals"]["damage_per_1000_tokens"],
+        "damage_clean": damage["clean_paragraphs"]["damage_per_1000_tokens"],
+        "damage_combined": damage["combined"]["damage_per_1000_tokens"],
+        "git_commit": result["git_commit"],
+    }
+
+
+def grid_neighbours(
+    point: dict[str, Any],
+    points: Sequence[dict[str, Any]],
+    grid: dict[str, list[Any]],
+    axes: Iterable[str],
+) -> list[dict[str, Any]]:
+    """The measured points one grid step away from ``point`` along each of ``axes``."""
+    names = list(grid)
+    index = {tuple(p["options"][n] for n in names): p for p in points}
+    out = []
+    for name in axes:
+        k = names.index(name)
+        axis = grid[name]
+        i = axis.index(point["options"][name])
+        for j in (i - 1, i + 1):
+            if 0 <= j < len(axis):
+                key = [point["options"][n] for n in names]
+                key[k] = axis[j]
+                if tuple(key) in index:
+                    out.append(index[tuple(key)])
+    return out
+
+
+def choose_point(
+    points: Sequence[dict[str, Any]],
+    grid: dict[str, list[Any]],
+    axes: Iterable[str],
+    *,
+    max_damage: float,
+    max_neighbour_damage: float,
+    score: Callable[[dict[str, Any]], float],
+) -> dict[str, Any] | None:
+    """The best-scoring point that is safe and whose neighbours along ``axes`` are near-safe.
+
+    Safe: combined clean-text damage at most ``max_damage`` per 1,000 tokens. A point on the
+    edge of the safe region is one small data change away from damaging clean text, so its
+    neighbours along ``axes`` (the constants most likely to be off for a user's documents) must
+    stay within ``max_neighbour_damage`` too. None when no point qualifies.
+    """
+    axes = tuple(axes)
+    safe = [
+        p
+        for p in points
+        if p["damage_combined"] <= max_damage
+        and all(
+            q["damage_combined"] <= max_neighbour_damage
+            for q in grid_neighbours(p, points, grid, axes)
+        )
+    ]
+    return max(safe, key=score) if safe else None
