@@ -10,6 +10,15 @@ negatives are their originals and ``clean_paragraphs.jsonl`` (many outlets and t
   lowest score that keeps the false-positive rate at or below the target;
 * the share of clean paragraphs at each risk level (target: ``none`` or ``low`` for >= 99 %),
   and the same for spun paragraphs;
+* the same on whole documents: each clean page's paragraphs joined, and each spinner's copy of
+  a story joined (a long document is where repeated words pile up);
+* calibration: ``SPUN_FORM_COVERAGE`` measured on the aligned pairs, and the detection shift of
+  the scorer's evidence (``EVIDENCE_CALIBRATION``) fitted by maximum likelihood of "this span is
+  a real swap" (spans of spun paragraphs labelled by aligning them with their originals; every
+  span of a clean paragraph is not a swap), with the AUROC it gives in-sample and
+  leave-one-story-out: each story's paragraphs (spun and originals), with a share of the clean
+  pages, are scored with the shift fitted on everything else;
+* which signatures fire (broken articles, doubled prepositions), in spun and clean text;
 * the spun paragraphs that score lowest and the clean ones that score highest (ids only).
 
 The dev set is third-party text: it is read from its path at run time and never copied. The
@@ -24,39 +33,34 @@ Usage::
 from __future__ import annotations
 
 import argparse
-import json
 import math
-import platform
-import subprocess
 import sys
 import time
-from collections import Counter
-from collections.abc import Sequence
-from datetime import datetime, timezone
+import zlib
+from collections import Counter, defaultdict
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
-REPO = Path(__file__).resolve().parents[1]
-DEFAULT_DEVSET = Path(__file__).resolve().parents[2] / "shared" / "devset"
-SPUN_FILES = ("real_pairs.jsonl", "seed_pairs.jsonl")
-CLEAN_FILE = "clean_paragraphs.jsonl"
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from common import (
+    CLEAN_FILE,
+    DEFAULT_DEVSET,
+    RESULTS,
+    SPUN_FILES,
+    WARM_UP,
+    devset_missing,
+    parse_options,
+    read_jsonl,
+    run_metadata,
+    story_of,
+    write_result,
+)
+
 FPR_TARGETS = (0.01, 0.0)
 SHOW = 10
-
-
-def read_jsonl(path: Path) -> list[dict[str, Any]]:
-    with path.open(encoding="utf-8") as fh:
-        return [json.loads(line) for line in fh if line.strip()]
-
-
-def git(*args: str) -> str | None:
-    try:
-        out = subprocess.run(
-            ["git", *args], cwd=REPO, capture_output=True, text=True, check=True, timeout=20
-        )
-    except (OSError, subprocess.SubprocessError):
-        return None
-    return out.stdout.strip()
+#: Shifts tried when fitting the detection calibration (nats).
+SHIFTS = tuple(i / 8 for i in range(0, 25))
 
 
 def auroc(positives: Sequence[float], negatives: Sequence[float]) -> float | None:
@@ -123,6 +127,117 @@ def distribution(values: Sequence[float]) -> dict[str, float | int | None]:
     }
 
 
+def _sigmoid(x: float) -> float:
+    if x >= 0:
+        return 1.0 / (1.0 + math.exp(-x))
+    z = math.exp(x)
+    return z / (1.0 + z)
+
+
+class Doc:
+    """One scored paragraph: its meter (to score at any shift) and its labelled lattice spans."""
+
+    def __init__(self, rid: str, label: int, fold: str, meter: Any, spans: list[Any]) -> None:
+        self.rid = rid
+        self.label = label
+        self.fold = fold
+        self.meter = meter
+        # (scorer evidence, share of a span, is a real swap) for every token a span covers
+        self.spans = spans
+        self._scores: dict[float, float] = {}
+
+    def score(self, shift: float) -> float:
+        """The spin score at a calibration ``shift`` (memoised)."""
+        if shift not in self._scores:
+            self._scores[shift] = self.meter.spin_score(calibration=shift)
+        return self._scores[shift]
+
+
+def measure(restorer: Any, text: str, original: str | None) -> tuple[Any, list[Any]]:
+    """Return the meter of ``text`` and its lattice spans labelled against ``original``.
+
+    A token of ``text`` counts as swapped where the token alignment with ``original`` (lower
+    case) does not keep it; without an original nothing is swapped. Each token is labelled once,
+    with the strongest lattice span covering it, weighted by one over that span's length.
+    """
+    from rapidfuzz.distance import Levenshtein
+
+    from restorer.detect import SpinMeter
+    from restorer.tokenize import split_segments, tokenize
+
+    meter = SpinMeter(restorer)
+    best: dict[int, tuple[float, int]] = {}  # character offset of a token -> (evidence, length)
+    for offset, segment in split_segments(text, restorer.config.max_segment_chars):
+        result = restorer.restore_segment(segment, offset)
+        meter.add(result)
+        if result.analysis is None:
+            continue
+        toks = result.analysis.tokens
+        for slot, scores in zip(result.analysis.slots, result.analysis.scores, strict=True):
+            ev = max(s.evidence for s in scores)
+            for t in range(slot.start, slot.end):
+                pos = toks[t].start + offset
+                if pos not in best or ev > best[pos][0]:
+                    best[pos] = (ev, slot.end - slot.start)
+    swapped: set[int] = set()
+    if original is not None:
+        s_toks, o_toks = tokenize(text), tokenize(original)
+        for op in Levenshtein.opcodes(
+            [t.text.lower() for t in s_toks], [t.text.lower() for t in o_toks]
+        ):
+            if op.tag != "equal":
+                swapped.update(s_toks[i].start for i in range(op.src_start, op.src_end))
+    spans = [(ev, 1.0 / length, pos in swapped) for pos, (ev, length) in best.items()]
+    return meter, spans
+
+
+def log_likelihood(docs: Sequence[Doc], shift: float) -> float:
+    """Log-likelihood of the swap labels under the spans' posteriors at ``shift``."""
+    total = 0.0
+    for doc in docs:
+        rho = doc.score(shift)
+        ch = math.log(rho / (1.0 - rho))
+        for ev, weight, swapped in doc.spans:
+            p = min(max(_sigmoid(ev + shift + ch), 1e-12), 1.0 - 1e-12)
+            total += weight * math.log(p if swapped else 1.0 - p)
+    return total
+
+
+def fit_shift(docs: Sequence[Doc]) -> float:
+    """The shift of :data:`SHIFTS` with the highest likelihood (the smaller one on a tie)."""
+    return max(SHIFTS, key=lambda s: (round(log_likelihood(docs, s), 6), -s))
+
+
+def auroc_of(docs: Sequence[Doc], value: Callable[[Doc], float]) -> float | None:
+    return auroc([value(d) for d in docs if d.label], [value(d) for d in docs if not d.label])
+
+
+def calibrate(docs: Sequence[Doc], shipped: float) -> dict[str, Any]:
+    """Fit the detection shift, and measure the AUROC it gives in-sample and out of story."""
+    fitted = fit_shift(docs)
+    folds = sorted({d.fold for d in docs})
+    per_fold: dict[str, float] = {}
+    held_out: dict[str, float] = {}
+    for fold in folds:
+        shift = fit_shift([d for d in docs if d.fold != fold])
+        per_fold[fold] = shift
+        held_out.update((d.rid, d.score(shift)) for d in docs if d.fold == fold)
+    return {
+        "method": "maximum likelihood of span swap labels; shifts "
+        f"{SHIFTS[0]}..{SHIFTS[-1]} step {SHIFTS[1] - SHIFTS[0]}",
+        "evidence_shift_fitted": fitted,
+        "EVIDENCE_CALIBRATION": shipped,
+        "labelled_spans": sum(len(d.spans) for d in docs),
+        "auroc_in_sample_at_shipped_shift": auroc_of(docs, lambda d: d.score(shipped)),
+        "auroc_in_sample_at_fitted_shift": auroc_of(docs, lambda d: d.score(fitted)),
+        "auroc_leave_one_story_out": auroc_of(docs, lambda d: held_out[d.rid]),
+        "leave_one_story_out_shifts": per_fold,
+        "folds": "each story's spun paragraphs and originals; clean pages spread over the "
+        "stories by a hash of their host (crc32 mod the number of stories)",
+        "auroc_by_shift": {str(s): auroc_of(docs, lambda d, s=s: d.score(s)) for s in SHIFTS},
+    }
+
+
 def spun_form_coverage(restorer: Any, pairs: Sequence[tuple[str, str]]) -> dict[str, Any]:
     """Measure ``detect.SPUN_FORM_COVERAGE`` on aligned (spun, original) pairs.
 
@@ -170,21 +285,54 @@ def spun_form_coverage(restorer: Any, pairs: Sequence[tuple[str, str]]) -> dict[
     }
 
 
-def parse_options(items: Sequence[str]) -> dict[str, Any]:
-    options: dict[str, Any] = {}
-    for item in items:
-        name, sep, raw = item.partition("=")
-        if not sep:
-            raise argparse.ArgumentTypeError(f"--option wants NAME=VALUE, got {item!r}")
-        try:
-            options[name.strip()] = json.loads(raw)
-        except json.JSONDecodeError:
-            options[name.strip()] = raw
-    return options
+def signatures(docs: Sequence[Doc]) -> dict[str, Any]:
+    """How many paragraphs each signature fires in, spun and clean, and how often."""
+    out: dict[str, Any] = {}
+    for kind in ("article", "preposition"):
+        for group, label in (("spun", 1), ("clean", 0)):
+            hits = [
+                sum(1 for key in d.meter._spun if key.startswith(kind + ": "))
+                for d in docs
+                if d.label == label
+            ]
+            out[f"{kind}_{group}_paragraphs"] = sum(1 for h in hits if h)
+            out[f"{kind}_{group}_hits"] = sum(hits)
+    return out
+
+
+def documents(
+    restorer: Any,
+    spun: Sequence[dict[str, Any]],
+    clean: Sequence[dict[str, Any]],
+) -> dict[str, Any]:
+    """Score whole documents: each clean page's paragraphs, and each spinner's copy of a story."""
+    from restorer.detect import RISK_LEVELS, detect
+
+    pages: defaultdict[str, list[str]] = defaultdict(list)
+    for r in clean:
+        pages[r["url"]].append(r["text"])
+    copies: defaultdict[str, list[str]] = defaultdict(list)
+    for r in spun:
+        variant = r["id"][-1] if r["id"][-1] in "ab" else ""
+        copies[story_of(r["id"]) + variant].append(r["spun"])
+    clean_reports = [detect("\n\n".join(t), restorer=restorer) for t in pages.values()]
+    spun_reports = {k: detect("\n\n".join(t), restorer=restorer) for k, t in copies.items()}
+    clean_risk = Counter(rep.risk for rep in clean_reports)
+    return {
+        "clean_pages": len(clean_reports),
+        "spun_story_copies": len(spun_reports),
+        "auroc": auroc(
+            [rep.spin_score for rep in spun_reports.values()],
+            [rep.spin_score for rep in clean_reports],
+        ),
+        "clean_page_scores": distribution([rep.spin_score for rep in clean_reports]),
+        "clean_page_risk": {lvl: clean_risk[lvl] / len(clean_reports) for lvl in RISK_LEVELS},
+        "spun_copy_scores": {k: round(rep.spin_score, 4) for k, rep in spun_reports.items()},
+    }
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    p = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
+    p = argparse.ArgumentParser(description=(__doc__ or "").split("\n", 1)[0])
     p.add_argument("--devset", type=Path, default=DEFAULT_DEVSET, help="dev set directory")
     p.add_argument("--model", default="fast", help="RestorerConfig.model (default: fast)")
     p.add_argument("--option", action="append", default=[], metavar="NAME=VALUE")
@@ -195,39 +343,51 @@ def main(argv: Sequence[str] | None = None) -> int:
         options = parse_options(args.option)
     except argparse.ArgumentTypeError as exc:
         p.error(str(exc))
-
-    needed = [args.devset / f for f in (*SPUN_FILES, CLEAN_FILE)]
-    missing = [str(x) for x in needed if not x.is_file()]
-    if missing:
-        print(f"run_detect: dev set not found ({', '.join(missing)}); skipping", file=sys.stderr)
+    if devset_missing("run_detect", args.devset):
         return 0
 
-    from restorer import Restorer, RestorerConfig, __version__
+    from restorer import Restorer, RestorerConfig
     from restorer.detect import RISK_BANDS, RISK_LEVELS, SPUN_FORM_COVERAGE, detect
 
     config = RestorerConfig(model=args.model).with_options(**options)
     restorer = Restorer(config)
-    detect("The Home Division mentioned the invoice would pass.", restorer=restorer)  # warm-up
+    detect(WARM_UP, restorer=restorer)
 
-    spun = [(r["id"], r["spun"]) for name in SPUN_FILES for r in read_jsonl(args.devset / name)]
-    originals = [
-        (r["id"] + ":original", r["original"])
-        for name in SPUN_FILES
-        for r in read_jsonl(args.devset / name)
-    ]
-    clean = [(r["id"], r["text"]) for r in read_jsonl(args.devset / CLEAN_FILE)]
+    pairs = [r for name in SPUN_FILES for r in read_jsonl(args.devset / name)]
+    clean_records = read_jsonl(args.devset / CLEAN_FILE)
+    calibration = spun_form_coverage(restorer, [(r["spun"], r["original"]) for r in pairs])
 
-    pairs = [
-        (r["spun"], r["original"]) for name in SPUN_FILES for r in read_jsonl(args.devset / name)
-    ]
-    calibration = spun_form_coverage(restorer, pairs)
+    stories = sorted({story_of(r["id"]) for r in pairs})
+
+    def page_fold(url: str) -> str:
+        host = url.split("/")[2] if "//" in url else url
+        return stories[zlib.crc32(host.removeprefix("www.").encode()) % len(stories)]
 
     started = time.perf_counter()
     results: dict[str, list[tuple[str, Any]]] = {}
-    for group, items in (("spun", spun), ("originals", originals), ("clean", clean)):
+    for group, items in (
+        ("spun", [(r["id"], r["spun"]) for r in pairs]),
+        ("originals", [(r["id"] + ":original", r["original"]) for r in pairs]),
+        ("clean", [(r["id"], r["text"]) for r in clean_records]),
+    ):
         results[group] = [(rid, detect(text, restorer=restorer)) for rid, text in items]
     seconds = time.perf_counter() - started
     words = sum(rep.words for reps in results.values() for _rid, rep in reps)
+
+    docs = [
+        Doc(r["id"], 1, story_of(r["id"]), *measure(restorer, r["spun"], r["original"]))
+        for r in pairs
+    ]
+    docs += [
+        Doc(r["id"] + ":original", 0, story_of(r["id"]), *measure(restorer, r["original"], None))
+        for r in pairs
+    ]
+    docs += [
+        Doc(r["id"], 0, page_fold(r["url"]), *measure(restorer, r["text"], None))
+        for r in clean_records
+    ]
+    meter_shift = docs[0].meter.calibration
+    fitted = calibrate(docs, meter_shift)
 
     pos = [rep.spin_score for _rid, rep in results["spun"]]
     neg_items = results["originals"] + results["clean"]
@@ -240,23 +400,16 @@ def main(argv: Sequence[str] | None = None) -> int:
         return {level: counts[level] / len(items) for level in RISK_LEVELS}
 
     clean_risks = risks(neg_items)
-    commit = git("rev-parse", "--short", "HEAD") or "unknown"
-    dirty = git("status", "--porcelain", "--", "restorer")
-    result: dict[str, Any] = {
-        "benchmark": "detect",
-        "restorer_version": __version__,
-        "git_commit": commit,
-        "git_restorer_dirty": None if dirty is None else bool(dirty),
-        "date": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+    result: dict[str, Any] = run_metadata("detect") | {
         "model": args.model,
         "options": options,
         "label": args.label,
-        "python": platform.python_version(),
-        "machine": platform.platform(),
         "devset": str(args.devset),
         "counts": {"spun": len(pos), "clean": len(neg), **{k: len(v) for k, v in results.items()}},
         "risk_bands": dict(RISK_BANDS),
-        "calibration": calibration | {"SPUN_FORM_COVERAGE": SPUN_FORM_COVERAGE},
+        "calibration": calibration
+        | {"SPUN_FORM_COVERAGE": SPUN_FORM_COVERAGE}
+        | {"evidence_shift": fitted},
         "spin_score": {
             "auroc": auroc(pos, neg),
             "auroc_vs_originals": auroc(pos, [r.spin_score for _i, r in results["originals"]]),
@@ -274,6 +427,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             "clean_none_or_low": clean_risks["none"] + clean_risks["low"],
             "spun": risks(results["spun"]),
         },
+        "signatures": signatures(docs),
+        "documents": documents(restorer, pairs, clean_records),
         "lowest_spun": sorted(
             ((rid, round(rep.spin_score, 4)) for rid, rep in results["spun"]), key=lambda x: x[1]
         )[:SHOW],
@@ -282,12 +437,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         )[:SHOW],
         "timing": {"seconds": seconds, "words": words, "words_per_s": words / seconds},
     }
-    out: Path = args.out or REPO / "benchmarks" / "results" / f"detect-{args.model}.json"
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(json.dumps(result, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+    out: Path = args.out or RESULTS / f"detect-{args.model}.json"
+    write_result(out, result)
 
     s, rr = result["spin_score"], result["restore_spin_rate"]
-    print(f"detect   model={args.model} options={options or '{}'} commit={commit}")
+    print(f"detect   model={args.model} options={options or '{}'} commit={result['git_commit']}")
     print(
         f"spin score       AUROC {s['auroc']:.4f} (vs originals {s['auroc_vs_originals']:.4f}, "
         f"vs clean paragraphs {s['auroc_vs_clean_paragraphs']:.4f}); {len(pos)} spun, "
@@ -306,6 +460,24 @@ def main(argv: Sequence[str] | None = None) -> int:
         + f" (none or low {result['risk']['clean_none_or_low']:.2%})"
     )
     print("risk     spun:  " + ", ".join(f"{k} {v:.1%}" for k, v in result["risk"]["spun"].items()))
+    print(
+        f"evidence shift   fitted {fitted['evidence_shift_fitted']} (shipped {meter_shift}); "
+        f"AUROC in-sample {fitted['auroc_in_sample_at_shipped_shift']:.4f}, "
+        f"leave-one-story-out {fitted['auroc_leave_one_story_out']:.4f} "
+        f"(fold shifts {sorted(set(fitted['leave_one_story_out_shifts'].values()))})"
+    )
+    sig = result["signatures"]
+    print(
+        f"signatures       articles in {sig['article_spun_paragraphs']} spun / "
+        f"{sig['article_clean_paragraphs']} clean paragraphs; doubled prepositions in "
+        f"{sig['preposition_spun_paragraphs']} spun / {sig['preposition_clean_paragraphs']} clean"
+    )
+    d = result["documents"]
+    print(
+        f"documents        AUROC {d['auroc']:.4f}; {d['clean_pages']} clean pages, max score "
+        f"{d['clean_page_scores']['max']:.3f}; risk "
+        + ", ".join(f"{k} {v:.1%}" for k, v in d["clean_page_risk"].items())
+    )
     print(f"lowest spun: {result['lowest_spun'][:5]}")
     print(f"highest clean: {result['highest_clean'][:5]}")
     cal = result["calibration"]

@@ -10,7 +10,7 @@ import functools
 from collections.abc import Iterable, Iterator, Sequence
 from typing import Any, NamedTuple
 
-from restorer.candidates import build_lattice, span_text
+from restorer.candidates import Slot, build_lattice, span_text
 from restorer.config import RestorerConfig
 from restorer.decode import Choice, decode
 from restorer.edits import Edit, RestoredText, Source, compose_edits
@@ -21,6 +21,7 @@ from restorer.markup import protected_ranges, tokenize_around, unprotected_text
 from restorer.render import article_for, match_case
 from restorer.score import (
     FrequencyScorer,
+    Score,
     Scorer,
     channel,
     estimate_spin_rate,
@@ -29,7 +30,13 @@ from restorer.score import (
 from restorer.table import PhraseTable, load_optional_table, load_table
 from restorer.tokenize import Token, iter_segments, split_segments
 
-__all__ = ["Restorer", "SegmentResult", "restore_and_explain", "restore_text"]
+__all__ = [
+    "Restorer",
+    "SegmentAnalysis",
+    "SegmentResult",
+    "restore_and_explain",
+    "restore_text",
+]
 
 _BYTES_ERROR = (
     "restorer works on text (str), not bytes. Decode the bytes first, for example with "
@@ -39,6 +46,26 @@ _BYTES_ERROR = (
 #: a new spun phrase with its neighbours, a third almost never.
 _MAX_PASSES = 3
 _ARTICLE_SOURCE = Source("render", 0, "a/an", "render: a/an agreement")
+
+
+class SegmentAnalysis(NamedTuple):
+    """What the first restoration pass saw in a segment, for jobs that read the same evidence.
+
+    Detection (:class:`~restorer.detect.SpinMeter`) needs the tokens, the candidate spans and
+    their scores that restoring already computed; carrying them here spares it doing that work
+    twice. Token offsets are relative to the segment (add :attr:`SegmentResult.offset`).
+
+    Attributes:
+        tokens: the segment's tokens (markup and addresses protected).
+        slots: the candidate spans, without those the deny list takes.
+        scores: one list of scores per slot, one per candidate.
+        denied: the token spans the deny list forces or flags (certain evidence).
+    """
+
+    tokens: list[Token]
+    slots: list[Slot]
+    scores: list[list[Score]]
+    denied: tuple[tuple[int, int], ...] = ()
 
 
 class SegmentResult(NamedTuple):
@@ -52,6 +79,9 @@ class SegmentResult(NamedTuple):
     words: int
     #: Why a segment was left alone or treated specially ("left alone: not English").
     notes: tuple[str, ...] = ()
+    #: The first pass's tokens, candidate spans and scores (None where the segment was left
+    #: alone as not English).
+    analysis: SegmentAnalysis | None = None
 
 
 def _check_text(text: object) -> str:
@@ -173,7 +203,9 @@ class Restorer:
         n_words = sum(1 for t in tokens if any(c.isalnum() for c in t.text))
         if not slots and not forced and not flagged:
             rho = estimate_spin_rate(n_words, [], self.config)
-            return SegmentResult(0, text, text, [], rho, n_words)
+            return SegmentResult(
+                0, text, text, [], rho, n_words, (), SegmentAnalysis(tokens, [], [])
+            )
         scores = self.scorer.score(tokens, slots) if slots else []
         evidence = [
             (slot.start, slot.end, max(s.evidence for s in sc))
@@ -194,7 +226,9 @@ class Restorer:
             )
         edits = self._render(tokens, choices, rho)
         restored = _apply_local(text, edits, 0)
-        return SegmentResult(0, text, restored, edits, rho, n_words)
+        denied = (*((c.slot.start, c.slot.end) for c in forced), *flagged)
+        analysis = SegmentAnalysis(tokens, slots, scores, denied)
+        return SegmentResult(0, text, restored, edits, rho, n_words, (), analysis)
 
     def _render(self, tokens: Sequence[Token], choices: Sequence[Choice], rho: float) -> list[Edit]:
         edits: list[Edit] = []

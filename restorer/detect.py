@@ -7,34 +7,52 @@ with the same number. Detection asks a different question, so it weighs the same
 differently, and every piece of it stays something a person can check:
 
 * **Spun-looking spans.** Every span of the candidate lattice counts, edited or not, through its
-  posterior at the document's rate: ``sigmoid(evidence + log(rho / (1 - rho)))``, where
+  posterior at the document's rate: ``sigmoid(evidence + shift + log(rho / (1 - rho)))``, where
   ``evidence`` is the scorer's :attr:`~restorer.score.Score.evidence` (table prior, lemma
-  penalty, context; never "the original is merely more frequent"). Where the tables know the
-  original, they know the spinner's word for it only :data:`SPUN_FORM_COVERAGE` of the time, so
-  the spun count is scaled up by that share.
+  penalty, context; never "the original is merely more frequent") and ``shift`` is the
+  detection calibration of the scorer tier (:data:`EVIDENCE_CALIBRATION`): the restorer's
+  evidence is cautious by design, and on aligned dev pairs a span is a real swap more often
+  than its evidence alone says. Where the tables know the original, they know the spinner's
+  word for it only :data:`SPUN_FORM_COVERAGE` of the time, so the spun count is scaled up by
+  that share.
 * **Spinnable words left alone.** A word the tables know as an *original* (``said``, ``House``,
   ``agency``) that stands intact is a place where the spinner could have struck and did not
   (weighted by how strongly the tables tie it to a swap: the best prior proposing it). In a
   clean text these are everywhere; in a spun one many of them are gone. They are the denominator
   that turns a count into a rate, so a clean page full of ordinary ``said``\\ s scores near zero
   however long it is, and a short spun paragraph is not diluted by its length.
-* **Broken articles.** Spinners swap a noun and leave its article: ``a authorities``,
-  ``an government``. An article that disagrees with the common word after it is counted as one
-  spun span (weight :data:`ARTICLE_EVIDENCE`); edited prose almost never has one.
+* **Signatures of a swap that broke the grammar around it.** Spinners swap a noun and leave its
+  article (``a authorities``, ``an government``), and swap a word for a phrase ending in a
+  preposition and leave the preposition the original already had (``consult with`` ->
+  ``seek the advice of with``, ``including with`` -> ``together with with``). An article that
+  disagrees with the common word after it, and ``of`` or ``with`` followed at once by ``of``,
+  ``with`` or ``to``, each count as one spun span (:data:`ARTICLE_EVIDENCE`,
+  :data:`PREPOSITION_EVIDENCE`); edited prose almost never has one.
+* **Phrases on the user's deny list** are certain evidence.
+
+Every piece of evidence counts **once per distinct phrase** (its strongest occurrence), and
+every spinnable word once per distinct word: a help page that says ``invoice`` twenty times,
+or a news story that says ``said`` twenty times, has one reason, not twenty. Repeats are not
+independent evidence (a topic word repeats; so does a spinner's systematic swap), and counting
+them made a few clean pages about one topic score like spun text. The number of distinct
+phrases a table can match is bounded, so memory stays flat on any input.
 
 The **spin score** is the rate these support::
 
     spin_score = (S / c + a) / (S / c + K + b)
 
-with ``S`` the expected number of spun spans, ``c`` = :data:`SPUN_FORM_COVERAGE`, ``K`` the
-intact spinnable words (each weighted as above and by the chance it was not itself spun), and
-``a / b`` the restorer's ``spin_prior`` over :data:`PRIOR_WEIGHT` pseudo-words. The posteriors
-depend on the rate, so it is iterated to its fixed point (an EM estimate of a mixing share).
-It reads as "the share of the words a spinner would touch that look touched": about zero for
-clean text, 0.1 to 0.6 for spun text. :data:`RISK_BANDS` cut it into risk levels.
+with ``S`` the expected number of distinct spun phrases, ``c`` = :data:`SPUN_FORM_COVERAGE`,
+``K`` the distinct intact spinnable words (each weighted as above and by the chance it was not
+itself spun), and ``a / b`` the restorer's ``spin_prior`` over :data:`PRIOR_WEIGHT`
+pseudo-words. The posteriors depend on the rate, so it is iterated to its fixed point (an EM
+estimate of a mixing share). It reads as "the share of the words a spinner would touch that
+look touched": about zero for clean text, mostly 0.1 to 0.6 for spun text. :data:`RISK_BANDS` cut it
+into risk levels.
 
 Restoration is not changed by any of this: the edits in a report are exactly those the restorer
 makes, and the restorer's own rate is reported beside the score as ``restore_spin_rate``.
+Detection reads the tokens, candidate spans and scores restoring computed
+(:class:`~restorer.core.SegmentAnalysis`) instead of building them again.
 """
 
 from __future__ import annotations
@@ -44,24 +62,25 @@ import functools
 import heapq
 import math
 import weakref
-from collections import defaultdict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
-from restorer.candidates import Slot, build_lattice, span_text
+from restorer.candidates import Slot, span_text
 from restorer.config import RestorerConfig
-from restorer.core import Restorer, SegmentResult, _check_text
+from restorer.core import Restorer, SegmentAnalysis, SegmentResult, _check_text
 from restorer.edits import Edit, Source
 from restorer.language import NOT_ENGLISH_NOTE
-from restorer.markup import protected_ranges, tokenize_around
+from restorer.lists import CERTAIN
 from restorer.render import article_for, match_case
-from restorer.score import channel, mean_zipf, prior_log_odds
+from restorer.score import Score, channel, mean_zipf, prior_log_odds
 from restorer.table import PhraseTable, Row
 from restorer.tokenize import Token, split_segments
 
 __all__ = [
     "ARTICLE_EVIDENCE",
+    "EVIDENCE_CALIBRATION",
+    "PREPOSITION_EVIDENCE",
     "PRIOR_WEIGHT",
     "REPORT_VERSION",
     "RISK_BANDS",
@@ -82,24 +101,44 @@ REPORT_VERSION = 1
 RISK_LEVELS = ("none", "low", "medium", "high")
 
 #: Lower bounds of the spin score for each level above ``none``. A text with no evidence either
-#: way scores the prior, ``spin_prior`` (0.02); clean paragraphs of the dev set score at most
-#: 0.03 (99th percentile 0.02, ``benchmarks/run_detect.py``). So ``low`` starts just above the
-#: prior, where some evidence of spinning exists; ``medium`` starts at three times anything clean
-#: text showed; ``high`` (0.2 and up: one spinnable word in five looks swapped) is where the
-#: median spun paragraph lies and where DESIGN.md places typical spun text.
-RISK_BANDS: Mapping[str, float] = {"low": 0.03, "medium": 0.08, "high": 0.2}
+#: way scores at most the prior, ``spin_prior`` (0.02); half the clean paragraphs of the dev set
+#: score below 0.013 and nine in ten below 0.019 (``benchmarks/run_detect.py``). So ``low``
+#: starts at 0.03, where some evidence of spinning exists; ``medium`` at 0.1, above all but one
+#: of the 746 clean paragraphs (the top 1 % reach 0.05 to 0.10: a short paragraph with one or two
+#: words spinners favour, such as ``Additionally``, ``whilst`` or ``stated that``) and above 162
+#: of 163 whole clean pages; ``high`` (0.2 and up: one spinnable word in five looks swapped) is
+#: where most spun paragraphs lie and where DESIGN.md places typical spun text.
+RISK_BANDS: Mapping[str, float] = {"low": 0.03, "medium": 0.1, "high": 0.2}
 
 #: Evidence (nats) of an article that disagrees with the word after it, as for a table row with
 #: prior 0.9: strong, since edited text rarely has one, but not certain (typos exist).
 ARTICLE_EVIDENCE = prior_log_odds(0.9)
+
+#: Evidence (nats) of ``of`` or ``with`` followed at once by ``of``, ``with`` or ``to``
+#: (``seek the advice of with``), as for the broken article: a swap that ended in a preposition
+#: in front of the original's own. Edited prose has it only where a relative clause strands a
+#: preposition (``the town she spoke of to her friends``), which is rare.
+PREPOSITION_EVIDENCE = prior_log_odds(0.9)
+
+#: Detection calibration of each scorer tier's evidence (nats added to a span's evidence before
+#: its posterior is taken; signatures and the deny list are not shifted). The restorer's evidence
+#: is cautious on purpose (restoring a clean word does harm; missing a swap costs little), so on
+#: its own it says a span is a swap less often than spans really are. The ``fast`` value is the
+#: maximum-likelihood fit of "is this span a swap" on the dev set's aligned pairs and clean
+#: paragraphs (``benchmarks/run_detect.py``, ``calibration.evidence_shift``). The fit moved
+#: from 1.625 to 1.875 as the curated table grew (the leave-one-story-out folds agree within
+#: 0.125 of it); 1.5 is kept because the AUROC changes by less than 0.001 over 1.25 to 1.875
+#: while each step up lifts clean text's scores. Tiers without a measured value get 0.
+EVIDENCE_CALIBRATION: Mapping[str, float] = {"fast": 1.5}
 
 #: Of the spinner's swaps of words the tables know as originals, the share whose spun form the
 #: tables also know (so that the swap shows up as a candidate span). Not the restorer's
 #: ``coverage``, which is the share of *all* swaps: here both sides of the ratio are limited to
 #: the tables' vocabulary. Measured by ``benchmarks/run_detect.py`` on the aligned dev pairs
 #: (``calibration.spun_form_coverage``: 0.75 to 0.78 while the curated table grew from 1,986
-#: to 2,217 rows).
-SPUN_FORM_COVERAGE = 0.75
+#: to 2,217 rows; 0.85 with about 2,560 curated rows and the generated ``rules_en.tsv``).
+#: Rerun the benchmark when the tables grow: a stale value shifts every score a little.
+SPUN_FORM_COVERAGE = 0.85
 
 #: How many spinnable words' worth of evidence the prior rate (``spin_prior``) is worth. Small,
 #: because the denominator counts only words a spinner would touch, not every word.
@@ -110,15 +149,24 @@ PRIOR_WEIGHT = 5.0
 MIN_EVIDENCE_PROBABILITY = 0.1
 
 _MAX_RATE = 0.99
-# Evidence is kept rounded to this many decimals (of a nat): far finer than any score means.
-_DECIMALS = 3
 _ARTICLE_SOURCE = Source(
     "detect", 0, "article disagrees with the next word", "signature: broken article"
 )
+_PREPOSITION_SOURCE = Source(
+    "detect", 0, "preposition right after 'of' or 'with'", "signature: doubled preposition"
+)
+_DENY_SOURCE = Source("detect", 0, "phrase on the deny list", "deny list")
 # Articles are followed by a common lower-case word for the signature to count: ``a 2x``,
 # ``an xorg`` (pronounced "ex-org") and letters such as ``Part A in`` are not spinner damage.
 _ARTICLE_MIN_ZIPF = 3.0
 _ARTICLE_MIN_LETTERS = 3
+# ``of``/``with`` + ``of``/``with``/``to``. Not ``for``, ``at``, ``by``, ``from``, ``about``,
+# ``as`` or ``in``: ``of at least``, ``with by far``, ``of from 2 to 5``, ``of about 30`` and
+# ``thought of as`` are ordinary English.
+_PREPOSITION_PAIRS = frozenset(
+    (first, second) for first in ("of", "with") for second in ("of", "with", "to")
+)
+_DASHES = frozenset("-\u2010\u2011\u2012\u2013\u2014")
 
 
 def risk_level(score: float) -> str:
@@ -152,8 +200,9 @@ class SpanEvidence:
         suggestion: the likely original (the restorer's replacement when it edits the span),
             or None where detection knows something is wrong but not what was there.
         probability: posterior that the span was spun, at the document's spin score.
-        evidence: the evidence behind it, in nats (the scorer's evidence; see
-            :attr:`~restorer.score.Score.evidence`).
+        evidence: the evidence behind it, in nats: the scorer's evidence (see
+            :attr:`~restorer.score.Score.evidence`) plus the tier's detection calibration
+            (:data:`EVIDENCE_CALIBRATION`), or a signature's fixed weight.
         edited: whether the restorer changes this span.
         source: the table row (or detection rule) behind it.
     """
@@ -255,13 +304,26 @@ def _canonical_table(table: PhraseTable) -> PhraseTable:
     return found
 
 
+class _Best(NamedTuple):
+    """The strongest piece of evidence covering a token."""
+
+    effective: float  # evidence + the calibration shift where it applies: what ranks them
+    evidence: float
+    shifted: bool
+    start: int
+    end: int
+    key: str
+
+
 class SpinMeter:
     """Collects detection evidence segment by segment and reports on the whole document.
 
     The restorer works on bounded segments; a meter takes each :class:`SegmentResult` as it
-    comes (from :meth:`Restorer.iter_restore`, so files are never read whole). It keeps the
-    evidence as counts of rounded values (a few thousand numbers at most, however long the
-    document) and the strongest spans, so memory and the cost of :meth:`spin_score` stay flat.
+    comes (from :meth:`Restorer.iter_restore`, so files are never read whole) and reads the
+    tokens, candidate spans and scores restoring computed (``result.analysis``). It keeps one
+    entry per distinct spun phrase and per distinct intact spinnable word (a bounded number:
+    the tables match finitely many) and the strongest spans, so memory and the cost of
+    :meth:`spin_score` stay flat.
 
     >>> from restorer.table import Row
     >>> table = PhraseTable([Row("Related Press", ("Associated Press",), 0.98, "example")])
@@ -271,16 +333,29 @@ class SpinMeter:
     >>> report = meter.report()
     >>> report.risk, [e.suggestion for e in report.evidence]
     ('high', ['Associated Press'])
+
+    Args:
+        restorer: the restorer whose results are added (its tables and scorer tier).
+        max_evidence: how many spans the report lists at most.
+        calibration: nats added to the scorer's evidence (None: the tier's
+            :data:`EVIDENCE_CALIBRATION`).
     """
 
-    def __init__(self, restorer: Restorer, max_evidence: int = 10) -> None:
+    def __init__(
+        self, restorer: Restorer, max_evidence: int = 10, calibration: float | None = None
+    ) -> None:
         self.restorer = restorer
         self.max_evidence = max_evidence
-        # Spun-looking spans, as the share of each covered token: rounded best evidence on the
-        # token -> sum of 1 / (tokens in that span), so a span counts once, however long.
-        self._spun: defaultdict[float, float] = defaultdict(float)
-        # Intact spinnable words: rounded best spun evidence on them (None: none) -> weight.
-        self._intact: defaultdict[float | None, float] = defaultdict(float)
+        if calibration is None:
+            calibration = EVIDENCE_CALIBRATION.get(restorer.scorer.name, 0.0)
+        self.calibration = calibration
+        # Distinct spun-looking phrases: key -> (evidence, whether the calibration applies,
+        # occurrences). A span's tokens taken by a stronger overlapping span count as a share of
+        # an occurrence, so a phrase counts at most once however often it appears.
+        self._spun: dict[str, tuple[float, bool, float]] = {}
+        # Distinct intact spinnable words: key -> (weight, strongest spun evidence covering
+        # them, whether the calibration applies); None where some occurrence stands uncovered.
+        self._intact: dict[str, tuple[float, float | None, bool]] = {}
         self._candidates: list[_Candidate] = []
         self._words = 0
         self._edits = 0
@@ -288,57 +363,85 @@ class SpinMeter:
 
     def add(self, result: SegmentResult) -> None:
         """Take the evidence of one restored segment."""
-        config = self.restorer.config
         self._words += result.words
         self._rate_weighted += result.spin_rate * max(result.words, 1)
+        self._edits += sum(1 for e in result.edits if e.source.table != "render")
         if NOT_ENGLISH_NOTE in result.notes:
             return  # left alone by the restorer; English tables say nothing about it
-        tokens, slots = self._lattice(result.text)
-        scores = self.restorer.scorer.score(tokens, slots) if slots else []
-        best: dict[int, tuple[float, int]] = {}
-        spans: list[tuple[float, int, int, str, Source]] = []
-        for slot, slot_scores in zip(slots, scores, strict=True):
-            evidence = max(s.evidence for s in slot_scores)
-            top = max(
-                zip(slot.candidates, slot_scores, strict=True),
-                key=lambda cs: (cs[1].base, cs[0].text),
-            )[0]
-            spun = span_text(tokens, slot.start, slot.end)
-            suggestion = match_case(spun, top.text, exact_case=top.row.case_sensitive)
-            source = Source(top.row.table, top.row.line, top.row.describe(), top.row.source)
-            spans.append((evidence, slot.start, slot.end, suggestion, source))
-            _cover(best, slot.start, slot.end, evidence)
+        analysis = result.analysis
+        if analysis is None:  # a result built elsewhere: analyse its text the restorer's way
+            analysis = self.restorer.restore_segment(result.text).analysis
+            if analysis is None:
+                return
+        tokens = analysis.tokens
+        spans = self._spans(analysis)
+        best: dict[int, _Best] = {}
+        for span in spans:
+            for t in range(span.start, span.end):
+                if t not in best or span.effective > best[t].effective:
+                    best[t] = span
+        self._count_spun(best)
+        self._count_intact(tokens, best)
+        self._collect(result, analysis, spans)
+
+    def _spans(self, analysis: SegmentAnalysis) -> list[_Best]:
+        """Return every piece of evidence in a segment: lattice spans, deny list, signatures."""
+        tokens = analysis.tokens
+        shift = self.calibration
+        spans: list[_Best] = []
+        for slot, slot_scores in zip(analysis.slots, analysis.scores, strict=True):
+            ev = max(s.evidence for s in slot_scores)
+            key = "span: " + _key(tokens, slot.start, slot.end)
+            spans.append(_Best(ev + shift, ev, True, slot.start, slot.end, key))
+        for start, end in analysis.denied:
+            key = "deny: " + _key(tokens, start, end)
+            spans.append(_Best(CERTAIN, CERTAIN, False, start, end, key))
         for i in _broken_articles(tokens):
-            spans.append((ARTICLE_EVIDENCE, i, i + 2, "", _ARTICLE_SOURCE))
-            _cover(best, i, i + 2, ARTICLE_EVIDENCE)
-        for ev, length in best.values():
-            self._spun[round(ev, _DECIMALS)] += 1.0 / length
-        for start, end, weight in _intact_spans(
-            tokens, _canonical_table(self.restorer.table), config
-        ):
-            covered = [best[t][0] for t in range(start, end) if t in best]
-            self._intact[round(max(covered), _DECIMALS) if covered else None] += weight
-        self._collect(result, tokens, spans)
-        self._edits += sum(1 for e in result.edits if e.source.table != "render")
+            key = "article: " + _key(tokens, i, i + 2)
+            spans.append(_Best(ARTICLE_EVIDENCE, ARTICLE_EVIDENCE, False, i, i + 2, key))
+        for i in _broken_prepositions(tokens):
+            key = "preposition: " + _key(tokens, i, i + 2)
+            spans.append(_Best(PREPOSITION_EVIDENCE, PREPOSITION_EVIDENCE, False, i, i + 2, key))
+        return spans
 
-    def _lattice(self, text: str) -> tuple[list[Token], list[Slot]]:
-        """Return the segment's tokens and candidate spans, as the restorer builds them.
+    def _effective(self, evidence: float, shifted: bool) -> float:
+        return evidence + self.calibration if shifted else evidence
 
-        This mirrors the first steps of :meth:`Restorer.restore_segment` (markup and addresses
-        protected, composed rows, the allow list); rows the deny list forces or flags are edits
-        of the result and reach the evidence that way.
-        """
-        r = self.restorer
-        tokens = tokenize_around(text, protected_ranges(text))
-        span = max(r.config.max_span_tokens, getattr(r, "_span", 0))
-        slots = build_lattice(tokens, r.table, span, compose=r.config.compose, allow=r.lists.allow)
-        return tokens, slots
+    def _count_spun(self, best: Mapping[int, _Best]) -> None:
+        """Add each distinct phrase's share of the tokens it covers, with its best evidence."""
+        shares: dict[str, tuple[_Best, float]] = {}
+        for span in best.values():
+            known = shares.get(span.key)
+            share = 1.0 / (span.end - span.start) + (known[1] if known else 0.0)
+            strongest = span if known is None or span.effective > known[0].effective else known[0]
+            shares[span.key] = (strongest, share)
+        for key, (span, share) in shares.items():
+            old = self._spun.get(key)
+            if old is not None and self._effective(old[0], old[1]) > span.effective:
+                self._spun[key] = (old[0], old[1], old[2] + share)
+            else:
+                self._spun[key] = (span.evidence, span.shifted, (old[2] if old else 0.0) + share)
+
+    def _count_intact(self, tokens: Sequence[Token], best: Mapping[int, _Best]) -> None:
+        """Add the distinct spinnable words, with the spun evidence covering them, if any."""
+        canonicals = _canonical_table(self.restorer.table)
+        for start, end, weight in _intact_spans(tokens, canonicals, self.restorer.config):
+            covering = [best[t] for t in range(start, end) if t in best]
+            top = max(covering, key=lambda b: b.effective) if covering else None
+            key = _key(tokens, start, end)
+            old = self._intact.get(key)
+            if old is None:
+                ev, shifted = (top.evidence, top.shifted) if top else (None, False)
+            elif old[1] is None or top is None:
+                ev, shifted = None, False  # left alone somewhere: the word was passed up
+            elif self._effective(old[1], old[2]) >= top.effective:
+                ev, shifted = old[1], old[2]
+            else:
+                ev, shifted = top.evidence, top.shifted
+            self._intact[key] = (max(weight, old[0]) if old else weight, ev, shifted)
 
     def _collect(
-        self,
-        result: SegmentResult,
-        tokens: Sequence[Token],
-        spans: Iterable[tuple[float, int, int, str, Source]],
+        self, result: SegmentResult, analysis: SegmentAnalysis, spans: Sequence[_Best]
     ) -> None:
         """Keep the strongest spans, without overlaps.
 
@@ -346,13 +449,15 @@ class SpinMeter:
         elsewhere the strongest candidate span wins and the weaker ones it overlaps are dropped.
         """
         offset = result.offset
+        tokens = analysis.tokens
+        slots = {(slot.start, slot.end): i for i, slot in enumerate(analysis.slots)}
         by_chars: dict[tuple[int, int], float] = {}
         found: list[_Candidate] = []
         taken = _Intervals()
-        ordered = sorted(spans, key=lambda s: (-s[0], s[1], s[2]))
-        for ev, start, end, _suggestion, _source in ordered:
-            key = (tokens[start].start + offset, tokens[end - 1].end + offset)
-            by_chars.setdefault(key, ev)
+        ordered = sorted(spans, key=lambda s: (-s.effective, s.start, s.end))
+        for span in ordered:
+            key = (tokens[span.start].start + offset, tokens[span.end - 1].end + offset)
+            by_chars.setdefault(key, span.effective)
         for edit in result.edits:
             if edit.source.table == "render":
                 continue
@@ -360,14 +465,22 @@ class SpinMeter:
             found.append(_edit_candidate(edit, ev))
             taken.add(edit.start, edit.end)
         kept = 0
-        for ev, start, end, suggestion, source in ordered:
+        for span in ordered:
             if kept >= self.max_evidence:
                 break  # the rest are weaker than everything kept: they cannot make the list
-            lo, hi = tokens[start].start + offset, tokens[end - 1].end + offset
+            lo, hi = tokens[span.start].start + offset, tokens[span.end - 1].end + offset
             if not taken.add(lo, hi):
                 continue
-            spun = result.text[lo - offset : hi - offset]
-            found.append(_Candidate(ev, lo, hi, spun, suggestion or None, False, source))
+            i = slots.get((span.start, span.end))
+            suggestion, source = (
+                _suggestion(tokens, analysis.slots[i], analysis.scores[i])
+                if i is not None
+                else (None, _source(span.key))
+            )
+            text = result.text[lo - offset : hi - offset]
+            found.append(
+                _Candidate(span.effective, lo, hi, text, suggestion or None, False, source)
+            )
             kept += 1
         self._candidates = heapq.nlargest(
             self.max_evidence,
@@ -375,20 +488,32 @@ class SpinMeter:
             key=lambda c: (c.evidence, c.edited, -c.start),
         )
 
-    def spin_score(self) -> float:
-        """Return the document's spin score from the evidence taken so far."""
+    def spin_score(self, calibration: float | None = None) -> float:
+        """Return the document's spin score from the evidence taken so far.
+
+        Args:
+            calibration: the shift to apply instead of the meter's own (the calibration
+                benchmark scores one set of evidence at several shifts).
+        """
+        shift = self.calibration if calibration is None else calibration
         config = self.restorer.config
         coverage = SPUN_FORM_COVERAGE
         b = PRIOR_WEIGHT
         a = config.spin_prior * b
+        spun = [
+            (ev + shift if shifted else ev, min(share, 1.0))
+            for ev, shifted, share in self._spun.values()
+        ]
+        intact = [
+            (None if ev is None else ev + shift if shifted else ev, weight)
+            for weight, ev, shifted in self._intact.values()
+        ]
         rho = config.spin_prior
-        for _ in range(100):
+        for _ in range(200):
             ch = channel(rho)
-            spun = sum(share * _sigmoid(ev + ch) for ev, share in self._spun.items())
-            intact = sum(
-                n if ev is None else n * (1.0 - _sigmoid(ev + ch)) for ev, n in self._intact.items()
-            )
-            new = (spun / coverage + a) / (spun / coverage + intact + b)
+            s = sum(share * _sigmoid(ev + ch) for ev, share in spun)
+            k = sum(w if ev is None else w * (1.0 - _sigmoid(ev + ch)) for ev, w in intact)
+            new = (s / coverage + a) / (s / coverage + k + b)
             new = min(max(new, 1e-6), _MAX_RATE)
             if abs(new - rho) < 1e-7:
                 return new
@@ -440,10 +565,26 @@ class _Intervals:
         return True
 
 
-def _cover(best: dict[int, tuple[float, int]], start: int, end: int, evidence: float) -> None:
-    for t in range(start, end):
-        if t not in best or evidence > best[t][0]:
-            best[t] = (evidence, end - start)
+def _key(tokens: Sequence[Token], start: int, end: int) -> str:
+    """Return tokens ``[start, end)`` as the meter counts a phrase: lower case, one space."""
+    return " ".join(t.text.lower().replace("\u2019", "'") for t in tokens[start:end])
+
+
+def _suggestion(tokens: Sequence[Token], slot: Slot, scores: Sequence[Score]) -> tuple[str, Source]:
+    """Return the likeliest original of a candidate span (as the scorer ranks them), and its row."""
+    top = max(zip(slot.candidates, scores, strict=True), key=lambda cs: (cs[1].base, cs[0].text))[0]
+    spun = span_text(tokens, slot.start, slot.end)
+    suggestion = match_case(spun, top.text, exact_case=top.row.case_sensitive)
+    return suggestion, Source(top.row.table, top.row.line, top.row.describe(), top.row.source)
+
+
+def _source(key: str) -> Source:
+    """Return the detection rule behind a span that is no lattice span, from its key."""
+    if key.startswith("article: "):
+        return _ARTICLE_SOURCE
+    if key.startswith("preposition: "):
+        return _PREPOSITION_SOURCE
+    return _DENY_SOURCE
 
 
 def _edit_candidate(edit: Edit, evidence: float) -> _Candidate:
@@ -467,6 +608,25 @@ def _broken_articles(tokens: Sequence[Token]) -> list[int]:
             continue
         if mean_zipf(w) >= _ARTICLE_MIN_ZIPF:
             found.append(i)
+    return found
+
+
+def _broken_prepositions(tokens: Sequence[Token]) -> list[int]:
+    """Return the indices of ``of`` or ``with`` followed at once by ``of``, ``with`` or ``to``.
+
+    Only a plain space may separate the two, and the second must be a word of its own
+    (``of to-do`` is not the signature).
+    """
+    found = []
+    for i in range(len(tokens) - 1):
+        first, second = tokens[i], tokens[i + 1]
+        if first.ws != " " or first.protected or second.protected:
+            continue
+        if (first.text.lower(), second.text.lower()) not in _PREPOSITION_PAIRS:
+            continue
+        if not second.ws and i + 2 < len(tokens) and tokens[i + 2].text[:1] in _DASHES:
+            continue
+        found.append(i)
     return found
 
 

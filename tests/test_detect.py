@@ -317,9 +317,9 @@ def _read(name: str) -> list[dict[str, str]]:
 def test_devset_clean_paragraphs_are_none_or_low_and_spun_ones_rank_above():
     """Regression guard for the detection benchmark (``benchmarks/run_detect.py``).
 
-    Targets: clean paragraphs none or low in >= 99 % of cases; AUROC well above chance. The
-    floor here is below the measured figure so table work does not trip it, but a broken
-    detector (AUROC near 0.5) does.
+    Targets: clean paragraphs none or low in >= 99 % of cases; AUROC >= 0.98 (measured: 0.99).
+    The floor here is a little below the target so table work does not trip it, but a detector
+    back at its earlier figure (0.96) does.
     """
     needed = [
         DEVSET / n for n in ("real_pairs.jsonl", "seed_pairs.jsonl", "clean_paragraphs.jsonl")
@@ -336,7 +336,7 @@ def test_devset_clean_paragraphs_are_none_or_low_and_spun_ones_rank_above():
     assert ok >= 0.99
     clean = [rep.spin_score for rep in clean_reports]
     wins = sum((s > c) + 0.5 * (s == c) for s in spun for c in clean)
-    assert wins / (len(spun) * len(clean)) >= 0.93
+    assert wins / (len(spun) * len(clean)) >= 0.975
 
 
 def test_detect_of_an_empty_table_never_raises_on_odd_text(empty_restorer):
