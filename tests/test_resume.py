@@ -236,7 +236,7 @@ def test_txt_folder_interrupted_and_resumed(tiny_table, tmp_path):
 
 
 def test_died_after_the_last_part_only_assembles(tiny_table, tmp_path, monkeypatch):
-    from restorer import batch
+    from restorer.batch import jsonl
 
     src = tmp_path / "in.jsonl"
     _corpus(src, 120, words=5)
@@ -248,7 +248,7 @@ def test_died_after_the_last_part_only_assembles(tiny_table, tmp_path, monkeypat
 
     out = tmp_path / "out.jsonl"
     with monkeypatch.context() as patch:
-        patch.setattr(batch._JsonlSink, "_assemble", die)
+        patch.setattr(jsonl._JsonlSink, "_assemble", die)
         with pytest.raises(KeyboardInterrupt):
             run_batch(src, out, _restorer(tiny_table), checkpoint_every=50)
     second = _restorer(tiny_table)
