@@ -21,8 +21,9 @@ Figures per table set:
   ``multi-word`` and ``single word`` (first that applies, in that order);
 * the misses, most frequent first.
 
-Table sets: ``curated`` (``restorer/data/curated_en.tsv``), ``thesaurus`` (the generated open
-thesaurus table), ``learned`` (rows learned from the dev pairs, leave-one-story-out: the rows
+Table sets: ``curated`` (``restorer/data/curated_en.tsv``), ``rules`` (the rule-generated
+``restorer/data/rules_en.tsv``), ``thesaurus`` (the generated open thesaurus table, or the one
+``--thesaurus`` names), ``learned`` (rows learned from the dev pairs, leave-one-story-out: the rows
 used on a story were learned from the *other* stories only), ``shipped`` (what ``load_table()``
 loads by default), ``shipped+learned`` and ``all`` (shipped, the optional thesaurus and learned).
 
@@ -54,6 +55,7 @@ REPO = Path(__file__).resolve().parents[1]
 DEFAULT_DEVSET = Path(__file__).resolve().parents[2] / "shared" / "devset"
 SPUN_FILES = ("real_pairs.jsonl", "seed_pairs.jsonl")
 CURATED = REPO / "restorer" / "data" / "curated_en.tsv"
+RULES = REPO / "restorer" / "data" / "rules_en.tsv"
 THESAURUS_NAMES = ("thesaurus_en.tsv",)
 THESAURUS_DIRS = (REPO / "restorer" / "data", REPO / "restorer" / "data" / "optional")
 STORY_RE = re.compile(r"-\d+[ab]?$")
@@ -341,10 +343,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--show", type=int, default=30, help="print this many misses")
     parser.add_argument(
         "--sets",
-        default="curated,thesaurus,learned,shipped,shipped+learned,all",
+        default="curated,rules,thesaurus,learned,shipped,shipped+learned,all",
         help="table sets to measure",
     )
     parser.add_argument("--table", type=Path, action="append", default=[], help="extra table")
+    parser.add_argument(
+        "--thesaurus", type=Path, default=None, help="thesaurus table to measure (default: shipped)"
+    )
     args = parser.parse_args(argv)
 
     devset: Path = args.devset
@@ -365,7 +370,7 @@ def main(argv: list[str] | None = None) -> int:
     records = [r for name in SPUN_FILES for r in read_jsonl(devset / name)]
     stories = sorted({story_of(r["id"]) for r in records})
     max_span = 5
-    thesaurus_file = thesaurus_path()
+    thesaurus_file = args.thesaurus or thesaurus_path()
     shipped = load_table()
     shipped_files = {r.table for r in shipped.rows}
     extra = [load_any_table(p) for p in args.table]
@@ -378,12 +383,15 @@ def main(argv: list[str] | None = None) -> int:
     learn_seconds = time.perf_counter() - t0
 
     curated = PhraseTable.load(CURATED)
+    rules = PhraseTable.load(RULES) if RULES.is_file() else PhraseTable([], name="rules")
     thesaurus = PhraseTable.load(thesaurus_file) if thesaurus_file else None
 
     def table_for(name: str, story: str) -> Any:
         parts: list[Any] = []
         if name == "curated":
             parts = [curated]
+        elif name == "rules":
+            parts = [rules]
         elif name == "thesaurus":
             parts = [thesaurus] if thesaurus is not None else []
         elif name == "learned":
@@ -431,7 +439,11 @@ def main(argv: list[str] | None = None) -> int:
         "machine": platform.platform(),
         "devset": str(devset),
         "shipped_files": sorted(shipped_files),
-        "thesaurus_file": str(thesaurus_file.relative_to(REPO)) if thesaurus_file else None,
+        "thesaurus_file": (
+            str(thesaurus_file.resolve().relative_to(REPO))
+            if thesaurus_file and thesaurus_file.resolve().is_relative_to(REPO)
+            else str(thesaurus_file)
+        ),
         "learn_seconds_all_folds": learn_seconds,
         "sets": results,
     }

@@ -6,26 +6,34 @@ needs the reverse, ``s -> o``. This script reads two open thesauri installed fro
 
 * WordNet 3.0 (``wordnet-base``, ``/usr/share/wordnet/data.*`` and ``index.*``): the members of
   one synset are synonyms. A word's senses are listed most frequent first in ``index.*``, so
-  the sense rank says how likely a word is to be *meant* in that synset.
+  the sense rank says how likely a word is to be *meant* in that synset. Besides synonyms, the
+  members of synsets one step apart are used (``--relations``): a hypernym or hyponym
+  (``maneuver`` -> ``move``, ``information`` -> ``facts``), an adjective's similar-to sets, a
+  verb's verb group and "also see" sets. Spinners' thesauri list such near-synonyms.
 * the LibreOffice/MyThes English thesaurus (``mythes-en-us``, ``th_en_US_v2.dat``): per
-  headword, per meaning, its synonyms. By default its ``(similar term)``, ``(related term)`` and
-  ``(generic term)`` entries are used too (``--mythes-marks``): spinners' thesauri list such
-  near-synonyms and one-step broader words (``schooling`` for ``education``), and on the dev set
-  they raise candidate recall; ``(antonym)`` entries never are.
+  headword, per meaning, its synonyms. Its ``(similar term)``, ``(related term)`` and ``(generic
+  term)`` entries are used too (``--mythes-marks``), with less weight; ``(antonym)`` entries
+  never are. The headword is taken for the original and its mates for what a spinner wrote
+  (``--mythes-either-way`` reads an entry both ways: more candidates, more wrong ones).
 
-Each pair becomes ``s -> o`` in lemma form (the table re-inflects), lower case only (names are
-the curated table's job), at most three words a side, under these rules:
+Every unordered pair of words gets a *strength*: the sum, over the places the two are linked,
+of ``weight(link) / (rank_a * rank_b) ** 0.5`` where the ranks are the two words' sense ranks
+in WordNet (or the meaning's position in MyThes), and the weight is 1 for a synonym and lower
+for a looser link. Each pair becomes ``s -> o`` in lemma form (the table re-inflects), lower
+case only (names are the curated table's job), at most three words a side, under these rules:
 
 * the original is a common word (``wordfreq`` Zipf >= ``--min-original-zipf``): news originals
   are, and rare originals mostly add noise;
-* the synset is among the original's first ``--max-rank`` senses (WordNet; MyThes meanings in
-  their listed order), so far-fetched senses of common words stay out;
+* both words use one of their first ``--max-rank`` senses in the link, so far-fetched senses
+  of common words stay out;
 * one direction per pair, towards the more frequent word (ties: alphabetical). Spinners swap
   common words for thesaurus mates, which are usually rarer, and two rows that undo each other
   would make restoration depend on row order (``restorer table check`` rejects them);
-* nothing the curated table already decides: a spun phrase listed there keeps its curated row,
-  and a pair the curated table has the other way round is dropped;
-* at most ``--max-canonicals`` originals per spun word, most frequent first.
+* nothing the default tables (``curated_en.tsv``, ``rules_en.tsv``) already decide: a pair
+  they have (either way round) is dropped; a spun phrase listed there still gets thesaurus
+  originals besides (``--no-share-curated-spun`` leaves such phrases out);
+* at most ``--max-canonicals`` originals per spun word, strongest link first (then most
+  frequent).
 
 Every row's prior is ``--prior`` (low: a thesaurus mate is a weak reason to restore), and its
 source names the thesauri it came from. The output is deterministic for the same inputs.
@@ -50,11 +58,23 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 WORDNET = Path("/usr/share/wordnet")
 MYTHES = Path("/usr/share/mythes/th_en_US_v2.dat")
-CURATED = REPO / "restorer" / "data" / "curated_en.tsv"
+SHIPPED = REPO / "restorer" / "data"  # the default tables, every *_en.tsv (curated, rules)
 OUT = REPO / "restorer" / "data" / "optional" / "thesaurus_en.tsv"
 POS = {"noun": "n", "verb": "v", "adj": "a", "adv": "r"}
 MYTHES_POS = {"(noun)": "n", "(verb)": "v", "(adj)": "a", "(adv)": "r"}
 _WORD = re.compile(r"[a-z][a-z' -]*[a-z]|[a-z]")
+#: WordNet pointers between synsets that link near-synonyms, with their weight (a synonym is 1).
+RELATIONS = {
+    "hypernym": ("@", 0.5),
+    "hyponym": ("~", 0.35),
+    "similar": ("&", 0.6),
+    "verbgroup": ("$", 0.5),
+    "seealso": ("^", 0.4),
+}
+#: Weight of a MyThes mate by its mark (a plain synonym is 1).
+_MARKS = {"(similar term)": 0.6, "(generic term)": 0.4, "(related term)": 0.4}
+
+Synset = tuple[str, str]  # (pos, offset)
 
 
 def package_version(name: str) -> str:
@@ -79,8 +99,12 @@ def clean(lemma: str) -> str | None:
     return lemma
 
 
-def wordnet_synsets() -> Iterator[tuple[str, str, list[str]]]:
-    """Yield ``(pos, offset, lemmas)`` for every WordNet synset."""
+def wordnet_synsets() -> Iterator[tuple[Synset, list[str], list[tuple[str, Synset]]]]:
+    """Yield ``(synset, lemmas, pointers)`` for every WordNet synset.
+
+    Pointers are ``(symbol, target synset)`` for links between whole synsets (lexical links,
+    which tie single words, are left out).
+    """
     for name, pos in POS.items():
         with (WORDNET / f"data.{name}").open(encoding="utf-8") as fh:
             for line in fh:
@@ -89,12 +113,19 @@ def wordnet_synsets() -> Iterator[tuple[str, str, list[str]]]:
                 parts = line.split(" ")
                 offset, count = parts[0], int(parts[3], 16)
                 lemmas = [parts[4 + 2 * k] for k in range(count)]
-                yield pos, offset, lemmas
+                k = 4 + 2 * count
+                pointers = []
+                for _ in range(int(parts[k])):
+                    symbol, target, tpos, where = parts[k + 1 : k + 5]
+                    k += 4
+                    if where == "0000":
+                        pointers.append((symbol, ("a" if tpos == "s" else tpos, target)))
+                yield (pos, offset), lemmas, pointers
 
 
-def wordnet_ranks() -> dict[tuple[str, str, str], int]:
-    """Return the sense rank (1 = most frequent) of each ``(lemma, pos, offset)``."""
-    ranks: dict[tuple[str, str, str], int] = {}
+def wordnet_ranks() -> dict[tuple[str, Synset], int]:
+    """Return the sense rank (1 = most frequent) of each ``(lemma, synset)``."""
+    ranks: dict[tuple[str, Synset], int] = {}
     for name, pos in POS.items():
         with (WORDNET / f"index.{name}").open(encoding="utf-8") as fh:
             for line in fh:
@@ -104,31 +135,46 @@ def wordnet_ranks() -> dict[tuple[str, str, str], int]:
                 lemma, n_synsets = parts[0], int(parts[2])
                 offsets = parts[-n_synsets:]
                 for rank, offset in enumerate(offsets, start=1):
-                    ranks[lemma, pos, offset] = rank
+                    ranks[lemma, (pos, offset)] = rank
     return ranks
 
 
-def wordnet_pairs(max_rank: int) -> Iterator[tuple[str, str]]:
-    """Yield ``(word, mate)`` for members of one synset within ``max_rank`` senses of both."""
+def wordnet_links(max_rank: int, relations: dict[str, float]) -> Iterator[tuple[str, str, float]]:
+    """Yield ``(word, mate, strength)`` for WordNet synonyms and ``relations`` neighbours.
+
+    ``relations`` maps pointer symbols to their weight. Both words must use one of their first
+    ``max_rank`` senses.
+    """
     ranks = wordnet_ranks()
-    for pos, offset, lemmas in wordnet_synsets():
-        for a in lemmas:
-            ra = ranks.get((a.lower(), pos, offset), 99)
-            ca = clean(a)
-            if ca is None or ra > max_rank:
-                continue
-            for b in lemmas:
-                cb = clean(b)
-                if cb is None or cb == ca:
-                    continue
-                yield ca, cb
+    members: dict[Synset, list[tuple[str, int]]] = {}
+    pointers: dict[Synset, list[tuple[str, Synset]]] = {}
+    for synset, lemmas, links in wordnet_synsets():
+        usable = []
+        for lemma in lemmas:
+            word = clean(lemma)
+            rank = ranks.get((lemma.lower(), synset), 99)
+            if word is not None and rank <= max_rank:
+                usable.append((word, rank))
+        members[synset] = usable
+        pointers[synset] = [(s, t) for s, t in links if s in relations]
+    for synset, usable in members.items():
+        for a, ra in usable:
+            for b, rb in usable:
+                if a != b:
+                    yield a, b, 1.0 / (ra * rb) ** 0.5
+        for symbol, target in pointers[synset]:
+            weight = relations[symbol]
+            for a, ra in usable:
+                for b, rb in members.get(target, ()):
+                    if a != b:
+                        yield a, b, weight / (ra * rb) ** 0.5
 
 
-_MARKS = ("(similar term)", "(generic term)", "(related term)")
+def mythes_links(max_rank: int, marks: dict[str, float]) -> Iterator[tuple[str, str, float]]:
+    """Yield ``(headword, mate, strength)`` for the first ``max_rank`` meanings of each headword.
 
-
-def mythes_pairs(max_rank: int, marks: tuple[str, ...]) -> Iterator[tuple[str, str]]:
-    """Yield ``(headword, mate)`` for synonyms (and ``marks`` terms) of the first meanings."""
+    A meaning's plain synonyms count fully, its ``marks`` terms with their weight.
+    """
     with MYTHES.open(encoding="utf-8") as fh:
         fh.readline()  # encoding line
         while True:
@@ -144,38 +190,45 @@ def mythes_pairs(max_rank: int, marks: tuple[str, ...]) -> Iterator[tuple[str, s
                 for mate in fields[1:]:
                     if mate.endswith("(antonym)"):
                         continue
+                    weight = 1.0
                     kind = next((k for k in _MARKS if mate.endswith(k)), None)
                     if kind is not None:
                         if kind not in marks:
                             continue
+                        weight = marks[kind]
                         mate = mate.removesuffix(kind).strip()
                     cm = clean(mate)
                     if cm is not None and cm != cw:
-                        yield cw, cm
+                        yield cw, cm, weight / rank**0.5
 
 
 def curated_rows() -> tuple[set[str], set[tuple[str, str]]]:
-    """Return the curated table's spun phrases and its (spun, canonical) pairs, lower case."""
+    """Return the default tables' spun phrases and (spun, canonical) pairs, lower case.
+
+    The default tables are the hand-written ``curated_en.tsv`` and the generated
+    ``rules_en.tsv``; the thesaurus defers to both.
+    """
     spun: set[str] = set()
     pairs: set[tuple[str, str]] = set()
-    with CURATED.open(encoding="utf-8") as fh:
-        for line in fh:
-            if not line.strip() or line.startswith("#"):
-                continue
-            fields = line.rstrip("\n").split("\t")
-            s = fields[0].strip().lower()
-            spun.add(s)
-            pairs.update((s, c.strip().lower()) for c in fields[1].split("|"))
+    for path in sorted(SHIPPED.glob("*_en.tsv")):
+        with path.open(encoding="utf-8") as fh:
+            for line in fh:
+                if not line.strip() or line.startswith("#"):
+                    continue
+                fields = line.rstrip("\n").split("\t")
+                s = fields[0].strip().lower().replace("’", "'")
+                spun.add(s)
+                pairs.update((s, c.strip().lower().replace("’", "'")) for c in fields[1].split("|"))
     return spun, pairs
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--out", type=Path, default=OUT)
-    parser.add_argument("--max-rank", type=int, default=10, help="senses of the original used")
+    parser.add_argument("--max-rank", type=int, default=10, help="senses of a word used")
     parser.add_argument("--min-original-zipf", type=float, default=3.3)
-    parser.add_argument("--min-spun-zipf", type=float, default=1.5)
-    parser.add_argument("--max-canonicals", type=int, default=6)
+    parser.add_argument("--min-spun-zipf", type=float, default=2.5)
+    parser.add_argument("--max-canonicals", type=int, default=10)
     parser.add_argument("--prior", type=float, default=0.08)
     parser.add_argument("--no-mythes", action="store_true")
     parser.add_argument(
@@ -184,14 +237,28 @@ def main(argv: list[str] | None = None) -> int:
         help="annotated MyThes terms to use besides plain synonyms (similar,generic,related)",
     )
     parser.add_argument(
+        "--relations",
+        default="hypernym,hyponym,similar,verbgroup,seealso",
+        help=f"WordNet links used besides synonyms ({','.join(RELATIONS)}; '' for none)",
+    )
+    parser.add_argument(
+        "--mythes-either-way",
+        action="store_true",
+        help="also pair a MyThes mate (as the original) with its headword (as the spun word)",
+    )
+    parser.add_argument(
+        "--min-strength", type=float, default=0.0, help="drop pairs linked more weakly"
+    )
+    parser.add_argument(
         "--both-directions",
         action="store_true",
         help="keep both directions of each pair (measurement only: the table fails lint)",
     )
     parser.add_argument(
-        "--share-curated-spun",
-        action="store_true",
-        help="also propose thesaurus originals for spun words the curated table lists",
+        "--no-share-curated-spun",
+        dest="share_curated_spun",
+        action="store_false",
+        help="propose no thesaurus originals for spun words the curated table lists",
     )
     args = parser.parse_args(argv)
 
@@ -203,6 +270,10 @@ def main(argv: list[str] | None = None) -> int:
             file=sys.stderr,
         )
         return 3
+    unknown = {r for r in args.relations.split(",") if r} - set(RELATIONS)
+    if unknown:
+        print(f"build_thesaurus: unknown relations {sorted(unknown)}", file=sys.stderr)
+        return 2
 
     import wordfreq
 
@@ -213,34 +284,48 @@ def main(argv: list[str] | None = None) -> int:
             zipf_cache[phrase] = float(wordfreq.zipf_frequency(phrase, "en"))
         return zipf_cache[phrase]
 
-    sources: dict[tuple[str, str], set[str]] = defaultdict(set)
     wf_version = importlib.metadata.version("wordfreq")
     wn_version = package_version("wordnet-base")
     my_version = package_version("mythes-en-us")
     wn_name, my_name = "wordnet-3.0", "mythes-en-us"
-    # the original is the first element: the spinner replaced it with its mate
-    for original, mate in wordnet_pairs(args.max_rank):
-        sources[mate, original].add(wn_name)
+    # evidence per unordered pair (the two words sorted): strength and the thesauri behind it
+    strength: dict[tuple[str, str], float] = defaultdict(float)
+    # (spun, original) pairs a thesaurus lists that way round: WordNet links both ways, MyThes
+    # only from the original's entry (by default)
+    listed: set[tuple[str, str]] = set()
+    sources: dict[tuple[str, str], set[str]] = defaultdict(set)
+    relations = {RELATIONS[r][0]: RELATIONS[r][1] for r in args.relations.split(",") if r}
+    for a, b, s in wordnet_links(args.max_rank, relations):
+        listed.update({(a, b), (b, a)})
+        key = (a, b) if a < b else (b, a)
+        strength[key] += s / 2  # each synonym pair comes twice, (a, b) and (b, a)
+        sources[key].add(wn_name)
     if not args.no_mythes:
-        marks = tuple(m for m in _MARKS if m.strip("()").split()[0] in args.mythes_marks)
-        for original, mate in mythes_pairs(args.max_rank, marks):
-            sources[mate, original].add(my_name)
+        marks = {k: w for k, w in _MARKS.items() if k.strip("()").split()[0] in args.mythes_marks}
+        for a, b, s in mythes_links(args.max_rank, marks):
+            key = (a, b) if a < b else (b, a)
+            strength[key] += s / 2
+            sources[key].add(my_name)
+            listed.add((b, a))  # the headword a (an original) lists b (a spun mate)
 
     curated_spun, curated_pairs = curated_rows()
     by_spun: dict[str, list[str]] = defaultdict(list)
-    row_sources: dict[str, set[str]] = defaultdict(set)
-    for (spun, original), srcs in sorted(sources.items()):
-        zs, zo = zipf(spun), zipf(original)
-        if zo < args.min_original_zipf or zs < args.min_spun_zipf:
+    for key in sorted(strength):
+        if strength[key] < args.min_strength:
             continue
-        if (zo, spun) <= (zs, original) and not args.both_directions:
-            continue  # one direction per pair: towards the more frequent word
-        if (original, spun) in curated_pairs or (spun, original) in curated_pairs:
-            continue  # the curated table decides this pair (or has it the other way round)
-        if spun in curated_spun and not args.share_curated_spun:
-            continue
-        by_spun[spun].append(original)
-        row_sources[spun].update(srcs)
+        for spun, original in (key, key[::-1]):
+            if not args.mythes_either_way and (spun, original) not in listed:
+                continue
+            zs, zo = zipf(spun), zipf(original)
+            if zo < args.min_original_zipf or zs < args.min_spun_zipf:
+                continue
+            if (zo, spun) <= (zs, original) and not args.both_directions:
+                continue  # one direction per pair: towards the more frequent word
+            if (original, spun) in curated_pairs or (spun, original) in curated_pairs:
+                continue  # the curated table decides this pair (or has it the other way round)
+            if spun in curated_spun and not args.share_curated_spun:
+                continue
+            by_spun[spun].append(original)
 
     args.out.parent.mkdir(parents=True, exist_ok=True)
     rows = 0
@@ -251,15 +336,25 @@ def main(argv: list[str] | None = None) -> int:
             f"# thesauri WordNet 3.0 (Debian wordnet-base {wn_version}) and MyThes en_US\n"
             f"# (Debian mythes-en-us {my_version}), ranked with wordfreq {wf_version};\n"
             "# licences: THESAURUS-LICENSES.txt beside this file. Rebuild after editing\n"
-            "# restorer/data/curated_en.tsv (its rows win over these).\n"
+            "# restorer/data/*_en.tsv (their rows win over these).\n"
             f"# Options: max-rank {args.max_rank}, min-original-zipf {args.min_original_zipf}, "
             f"min-spun-zipf {args.min_spun_zipf}, max-canonicals {args.max_canonicals}, "
-            f"prior {args.prior}, mythes {not args.no_mythes}\n"
+            f"prior {args.prior}, mythes {not args.no_mythes} ({args.mythes_marks}), "
+            f"relations {args.relations or 'none'}, min-strength {args.min_strength}, "
+            f"share-curated-spun {args.share_curated_spun}, "
+            f"mythes-either-way {args.mythes_either_way}\n"
         )
         for spun in sorted(by_spun):
-            originals = sorted(set(by_spun[spun]), key=lambda o: (-zipf(o), o))
-            originals = originals[: args.max_canonicals]
-            source = "thesaurus: " + " + ".join(sorted(row_sources[spun]))
+
+            def pair(o: str, spun: str = spun) -> tuple[str, str]:
+                return (spun, o) if spun < o else (o, spun)
+
+            originals = sorted(
+                set(by_spun[spun]),
+                key=lambda o: (-strength[pair(o)], -zipf(o), o),
+            )[: args.max_canonicals]
+            names = set().union(*(sources[pair(o)] for o in originals))
+            source = "thesaurus: " + " + ".join(sorted(names))
             fh.write(f"{spun}\t{'|'.join(originals)}\t{args.prior}\t{source}\n")
             rows += 1
     size = args.out.stat().st_size

@@ -145,3 +145,23 @@ def test_main_skips_without_a_devset(rr, tmp_path, capsys):
     assert rr.main(["--devset", str(tmp_path / "none"), "--out", str(tmp_path / "r.json")]) == 0
     assert "skipping" in capsys.readouterr().err
     assert not (tmp_path / "r.json").exists()
+
+
+def test_main_measures_a_thesaurus_file_given(rr, tmp_path):
+    table = tmp_path / "my_thesaurus.tsv"
+    table.write_text(
+        "# restorer-phrases 1\ninvoice\tbill\t0.08\tthesaurus: test\n", encoding="utf-8"
+    )
+    out = tmp_path / "recall.json"
+    code = rr.main(
+        [
+            *("--devset", str(_devset(tmp_path)), "--out", str(out)),
+            *("--sets", "thesaurus", "--thesaurus", str(table), "--show", "0"),
+        ]
+    )
+    assert code == 0
+    result = json.loads(out.read_text(encoding="utf-8"))
+    misses = {(m["spun"], m["original"]) for m in result["sets"]["thesaurus"]["misses"]}
+    assert ("invoice", "bill") not in misses  # the given table's row covers it
+    assert ("cross", "pass") in misses
+    assert result["thesaurus_file"] == str(table)
