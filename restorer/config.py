@@ -29,11 +29,12 @@ class RestorerConfig:
     Attributes:
         model: scorer tier: ``"fast"`` (word frequencies and table priors), ``"lm"`` (a
             language model judges each candidate in context; needs the SmolLM2 weights and
-            llama-cpp-python) or ``"auto"`` (``lm`` where installed, else ``fast``). The default
-            is ``fast`` for now: on the dev set the ``lm`` tier restores only a little more
-            (micro error reduction 0.336 against 0.302) while it changes some clean text (0.08
-            token edits per 1,000, against 0.00) and runs about a thousand times slower
-            (``benchmarks/results/calibration-lm.json``, ``quality-fast.json``).
+            llama-cpp-python) or ``"auto"``, the default: ``lm`` where installed, else
+            ``fast`` (DESIGN.md §4). On the dev set the ``lm`` tier restores much more (micro
+            error reduction 0.525 against 0.362, both with no clean-text damage:
+            ``benchmarks/results/quality-lm.json``, ``quality-fast.json``) but runs about a
+            thousand times slower, so corpus-scale jobs (the datatrove steps, the spaCy
+            component, detection) default to ``fast``.
         tables: extra table files (our TSV format), consulted together with the shipped table.
         default_table: use the shipped table (``restorer/data/*_en.tsv``). Turn off to restore
             with your own tables only.
@@ -93,7 +94,7 @@ class RestorerConfig:
             inside quotes. Used by the ``lm`` tier.
     """
 
-    model: str = "fast"
+    model: str = "auto"
     tables: tuple[Path, ...] = ()
     default_table: bool = True
     min_margin: float = 0.0

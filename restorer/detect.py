@@ -130,6 +130,9 @@ PREPOSITION_EVIDENCE = prior_log_odds(0.9)
 #: 0.125 of it); 1.5 is kept because the AUROC changes by less than 0.001 over 1.25 to 1.875
 #: while each step up lifts clean text's scores. Tiers without a measured value get 0.
 EVIDENCE_CALIBRATION: Mapping[str, float] = {"fast": 1.5}
+#: The tier :func:`detect` and ``restorer detect`` use unless told otherwise: the one its risk
+#: bands and calibration were measured on (``benchmarks/run_detect.py``); ``lm`` is unmeasured.
+DETECT_MODEL = "fast"
 
 #: Of the spinner's swaps of words the tables know as originals, the share whose spun form the
 #: tables also know (so that the swap shows up as a candidate span). Not the restorer's
@@ -687,7 +690,7 @@ def detect(
     """
     text = _check_text(text)
     if restorer is None:
-        base = config or RestorerConfig()
+        base = config or RestorerConfig(model=DETECT_MODEL)
         restorer = _default_restorer(base.with_options(**options) if options else base)
     meter = SpinMeter(restorer, max_evidence=max_evidence)
     for offset, segment in split_segments(text, restorer.config.max_segment_chars):

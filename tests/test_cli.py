@@ -220,6 +220,36 @@ def test_unknown_model_is_a_usage_error(runner):
     assert runner.invoke(app, ["fix", "--model", "huge"], input="x").exit_code == 2
 
 
+def test_restoring_defaults_to_auto_and_detection_to_fast(monkeypatch):
+    """lm wherever installed for restoring (DESIGN §4); detect keeps its calibrated tier."""
+    import importlib
+
+    from restorer import RestorerConfig
+
+    detect = importlib.import_module("restorer.detect")  # the package exports detect() too
+    assert RestorerConfig().model == "auto"
+    seen = []
+    real = detect._default_restorer
+    monkeypatch.setattr(
+        detect, "_default_restorer", lambda config: seen.append(config) or real(config)
+    )
+    detect.detect("A plain sentence about the weather.")
+    assert [c.model for c in seen] == ["fast"]
+
+
+def test_batch_says_when_the_default_runs_the_slow_lm_tier(runner, tmp_path, monkeypatch):
+    import restorer.lm
+
+    monkeypatch.setattr(restorer.lm, "resolve_model", lambda model: "lm")
+    src = write_file(tmp_path, "empty.jsonl", "")
+    args = ["batch", str(src), "-o", str(tmp_path / "out.jsonl")]
+    assert "-m fast is about a thousand times faster" in runner.invoke(app, args).stderr
+    explicit = runner.invoke(app, [*args, "--model", "lm"])
+    assert "thousand times faster" not in explicit.stderr
+    quiet = runner.invoke(app, [*args, "-q"])
+    assert "thousand times faster" not in quiet.stderr
+
+
 # -- batch -------------------------------------------------------------------------------------
 
 
