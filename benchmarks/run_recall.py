@@ -40,25 +40,28 @@ from __future__ import annotations
 import argparse
 import difflib
 import json
-import platform
-import re
-import subprocess
 import sys
 import time
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
-from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
-REPO = Path(__file__).resolve().parents[1]
-DEFAULT_DEVSET = Path(__file__).resolve().parents[2] / "shared" / "devset"
-SPUN_FILES = ("real_pairs.jsonl", "seed_pairs.jsonl")
+sys.path.insert(0, str(Path(__file__).resolve().parent))  # also when loaded by path
+from common import (
+    DEFAULT_DEVSET,
+    REPO,
+    RESULTS,
+    SPUN_FILES,
+    read_jsonl,
+    run_metadata,
+    story_of,
+)
+
 CURATED = REPO / "restorer" / "data" / "curated_en.tsv"
 RULES = REPO / "restorer" / "data" / "rules_en.tsv"
 THESAURUS_NAMES = ("thesaurus_en.tsv",)
 THESAURUS_DIRS = (REPO / "restorer" / "data", REPO / "restorer" / "data" / "optional")
-STORY_RE = re.compile(r"-\d+[ab]?$")
 CONTEXT = 4
 REACH = 8
 KINDS = (
@@ -98,25 +101,6 @@ SENTENCE_END = frozenset({".", "!", "?", ":", '"', "“", "”"})
 
 
 # ---------------------------------------------------------------------------- helpers
-
-
-def read_jsonl(path: Path) -> list[dict[str, Any]]:
-    with path.open(encoding="utf-8") as fh:
-        return [json.loads(line) for line in fh if line.strip()]
-
-
-def story_of(record_id: str) -> str:
-    return STORY_RE.sub("", record_id)
-
-
-def git(*args: str) -> str | None:
-    try:
-        out = subprocess.run(
-            ["git", *args], cwd=REPO, capture_output=True, text=True, check=True, timeout=20
-        )
-    except (OSError, subprocess.SubprocessError):
-        return None
-    return out.stdout.strip()
 
 
 def thesaurus_path() -> Path | None:
@@ -427,16 +411,8 @@ def main(argv: list[str] | None = None) -> int:
         results[name]["seconds"] = time.perf_counter() - start
         results[name]["rows"] = max(len(t) for t in tables.values())
 
-    commit = git("rev-parse", "--short", "HEAD") or "unknown"
-    dirty = git("status", "--porcelain", "--", "restorer")
     result = {
-        "benchmark": "recall",
-        "restorer_version": __version__,
-        "git_commit": commit,
-        "git_restorer_dirty": None if dirty is None else bool(dirty),
-        "date": datetime.now(timezone.utc).isoformat(timespec="seconds"),
-        "python": platform.python_version(),
-        "machine": platform.platform(),
+        **run_metadata("recall"),
         "devset": str(devset),
         "shipped_files": sorted(shipped_files),
         "thesaurus_file": (
@@ -447,14 +423,15 @@ def main(argv: list[str] | None = None) -> int:
         "learn_seconds_all_folds": learn_seconds,
         "sets": results,
     }
-    out: Path = args.out or REPO / "benchmarks" / "results" / "recall.json"
+    out: Path = args.out or RESULTS / "recall.json"
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(result, indent=2, sort_keys=True) + "\n", encoding="utf-8")
 
     def fmt(x: float | None) -> str:
         return "-" if x is None else f"{x:.3f}"
 
-    print(f"recall  version={__version__} commit={commit}{'+dirty' if dirty else ''}")
+    dirty = "+dirty" if result["git_restorer_dirty"] else ""
+    print(f"recall  version={__version__} commit={result['git_commit']}{dirty}")
     header = f"{'set':<16} {'rows':>7} {'swaps':>12} {'tokens':>7} {'macro':>6}  " + "  ".join(
         k.split("/")[0][:8] for k in KINDS
     )

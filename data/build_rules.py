@@ -35,10 +35,12 @@ from __future__ import annotations
 import argparse
 import importlib.metadata
 import re
-import subprocess
 import sys
 from collections.abc import Iterator
 from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))  # also when loaded by path
+from debian import package_version
 
 REPO = Path(__file__).resolve().parents[1]
 CURATED = REPO / "restorer" / "data" / "curated_en.tsv"
@@ -91,20 +93,6 @@ BROKEN_CONTRACTIONS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("can't", ("may possibly't", "might possibly't", "might't", "may't", "can possibly't")),
 )
 PRONOUNS = ("I", "we", "you", "they", "he", "she", "it", "that", "there", "who")
-
-
-def package_version(name: str) -> str:
-    try:
-        out = subprocess.run(
-            ["dpkg-query", "-W", "-f=${Version}", name],
-            capture_output=True,
-            text=True,
-            check=True,
-            timeout=20,
-        )
-    except (OSError, subprocess.SubprocessError):
-        return "unknown"
-    return out.stdout.strip() or "unknown"
 
 
 def read_words(path: Path) -> set[str]:

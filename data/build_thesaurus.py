@@ -49,11 +49,13 @@ from __future__ import annotations
 import argparse
 import importlib.metadata
 import re
-import subprocess
 import sys
 from collections import defaultdict
 from collections.abc import Iterator
 from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))  # also when loaded by path
+from debian import package_version
 
 REPO = Path(__file__).resolve().parents[1]
 WORDNET = Path("/usr/share/wordnet")
@@ -75,20 +77,6 @@ RELATIONS = {
 _MARKS = {"(similar term)": 0.6, "(generic term)": 0.4, "(related term)": 0.4}
 
 Synset = tuple[str, str]  # (pos, offset)
-
-
-def package_version(name: str) -> str:
-    try:
-        out = subprocess.run(
-            ["dpkg-query", "-W", "-f=${Version}", name],
-            capture_output=True,
-            text=True,
-            check=True,
-            timeout=20,
-        )
-    except (OSError, subprocess.SubprocessError):
-        return "unknown"
-    return out.stdout.strip() or "unknown"
 
 
 def clean(lemma: str) -> str | None:
