@@ -28,6 +28,7 @@ import glob
 import hashlib
 import importlib.util
 import logging
+import math
 import os
 import sys
 import threading
@@ -370,6 +371,10 @@ class LlamaCppModel:
         self._tok_buf = (llama_cpp.llama_token * 4096)()
         #: Tokens decoded so far, for cost accounting (``benchmarks/run_speed.py``).
         self.decoded = {"trunk": 0, "branch": 0, "calls": 0}
+        #: The trunk whose cells sequence 0 of the cache holds (see :meth:`_keep_prefix`).
+        self._cached: list[int] = []
+        self._cached_lp: list[float] = []  # its log probabilities (NaN where not computed)
+        self._cached_first: dict[tuple[int, int], float] = {}  # (fork - 1, first token) -> lp
 
     def close(self) -> None:
         """Free the llama.cpp context and model (also done at garbage collection)."""
@@ -450,12 +455,35 @@ class LlamaCppModel:
         trunk_lp[0] = 0.0
         out = [0.0] * len(branches)
         with self._lock:
-            self._ll.llama_memory_clear(self._mem, True)
-            for lo in range(0, len(trunk), self.n_batch):
-                items = [
-                    (trunk[p], p, 0, p in need)
-                    for p in range(lo, min(len(trunk), lo + self.n_batch))
-                ]
+            common, positions = self._keep_prefix(trunk)
+            known_lp, known_first = self._cached_lp, self._cached_first
+            first_lp = {k: v for k, v in known_first.items() if k[0] < common}
+            # the prefix's results are the last call's, where it computed them
+            for i in range(1, min(common, len(known_lp))):
+                trunk_lp[i] = known_lp[i]
+            redo = []
+            for p in sorted(q for q in need if q < common):
+                done = p + 1 not in wanted_at or not math.isnan(trunk_lp[p + 1])
+                for j in forks.get(p, ()):
+                    if (p, branches[j].tokens[0]) in first_lp:
+                        out[j] = first_lp[p, branches[j].tokens[0]]
+                    else:
+                        done = False
+                if not done:
+                    redo.append(p)
+            batches: list[list[tuple[int, int, int, bool]]] = []
+            # prefix positions whose logits are still needed: each on a spare sequence that
+            # shares the cells before it (llama.cpp takes only positions that continue a sequence)
+            for lo in range(0, len(redo), self.n_seq - 1):
+                group = redo[lo : lo + self.n_seq - 1]
+                for s, p in enumerate(group, start=1):
+                    self._ll.llama_memory_seq_cp(self._mem, 0, s, 0, p)
+                batches.append([(trunk[p], p, s, True) for s, p in enumerate(group, start=1)])
+            batches.extend(
+                [(trunk[p], p, 0, p in need) for p in positions[lo : lo + self.n_batch]]
+                for lo in range(0, len(positions), self.n_batch)
+            )
+            for items in batches:
                 rows = [p for (_t, p, _s, w) in items if w]
                 if not rows:
                     self._decode(items)
@@ -467,9 +495,35 @@ class LlamaCppModel:
                     if p + 1 in wanted_at:
                         trunk_lp[p + 1] = float(logits[k, trunk[p + 1]] - lse[k])
                     for j in forks.get(p, ()):
-                        out[j] = float(logits[k, branches[j].tokens[0]] - lse[k])
+                        tok = branches[j].tokens[0]
+                        out[j] = first_lp[p, tok] = float(logits[k, tok] - lse[k])
+                for s in {s for (_t, _p, s, _w) in items if s}:
+                    self._ll.llama_memory_seq_rm(self._mem, s, -1, -1)
             self._score_branches(branches, out)
+            self._cached, self._cached_lp, self._cached_first = list(trunk), trunk_lp, first_lp
         return TreeScores(trunk_lp, out)
+
+    def _keep_prefix(self, trunk: Sequence[int]) -> tuple[int, list[int]]:
+        """Keep the cache of the trunk prefix the last call decoded; say what to decode.
+
+        A later restoration pass reads the same paragraph with a few words replaced, so its
+        trunk starts like the last one: the cells of the common prefix stay in the cache
+        (sequence 0; the branches' sequences were removed when the last call ended), with the
+        log probabilities the last call computed there, and only the rest is decoded. Returns
+        the length of the common prefix and the positions to decode on sequence 0. The prefix
+        is forgotten first, so a call that fails leaves a cache the next one clears.
+        """
+        cached, self._cached = self._cached, []
+        common = 0
+        for a, b in zip(cached, trunk, strict=False):
+            if a != b:
+                break
+            common += 1
+        if not common:
+            self._ll.llama_memory_clear(self._mem, True)
+        else:
+            self._ll.llama_memory_seq_rm(self._mem, 0, common, -1)
+        return common, list(range(common, len(trunk)))
 
     def _score_branches(self, branches: Sequence[Branch], out: list[float]) -> None:
         ll = self._ll

@@ -549,3 +549,33 @@ def test_pruning_keeps_the_new_copy_and_the_newest_other(tmp_path) -> None:
     assert sorted(p.name for p in tmp_path.iterdir()) == sorted(
         ["M.Q4_1-bbbb.f16.gguf", "M.Q4_1-cccc.f16.gguf", "Other-dddd.f16.gguf", names[-1]]
     )
+
+
+@pytest.mark.lm
+@needs_lm
+def test_real_model_reuses_the_last_trunk_and_agrees_with_a_fresh_read() -> None:  # type: ignore[no-untyped-def]
+    """A second pass shares the first pass's prefix; its scores must not depend on that."""
+    from restorer.lm import Branch, LlamaCppModel, find_weights
+
+    source = find_weights()
+    assert source is not None
+    first = "The primary undercover agent company mentioned Thursday that the troops had left."
+    second = "The main spy agency mentioned Thursday that the troops had left the area."
+    warm = LlamaCppModel(source, gpu=False, n_ctx=1024)
+    fresh = LlamaCppModel(source, gpu=False, n_ctx=1024)
+    try:
+        a = [START_TOKEN, *warm.tokenize(first)]
+        b = [START_TOKEN, *warm.tokenize(second)]
+        fork = 6
+        branches = [Branch(fork, tuple(warm.tokenize(" said Thursday")))]
+        wanted = list(range(1, len(b)))
+        warm.score_tree(a, [Branch(fork, (a[fork],))], list(range(1, len(a))))
+        reused = warm.score_tree(b, branches, wanted)
+        again = warm.score_tree(b, branches, wanted)  # the whole trunk is the cached prefix
+        plain = fresh.score_tree(b, branches, wanted)
+    finally:
+        warm.close()
+        fresh.close()
+    for got in (reused, again):
+        assert got.trunk[1:] == pytest.approx(plain.trunk[1:], abs=0.05)
+        assert got.branches == pytest.approx(plain.branches, abs=0.05)
