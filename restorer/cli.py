@@ -146,7 +146,7 @@ ModelOption = Annotated[
         "--model",
         "-m",
         help="Scorer tier: auto (lm where installed, else fast), lm (a language model judges "
-        "context; about a thousand times slower), or fast (word frequencies and table priors). "
+        "context; hundreds of times slower), or fast (word frequencies and table priors). "
         "The default is auto, except for detect (fast, the tier its bands are calibrated on).",
     ),
 ]
@@ -481,7 +481,7 @@ def batch(
     if model == "auto" and not quiet and resolve_model(model) == "lm":
         typer.echo(
             "restorer: note: scoring with the lm tier (the default where installed); for "
-            "corpus-scale triage, -m fast is about a thousand times faster",
+            "corpus-scale triage, -m fast is hundreds of times faster",
             err=True,
         )
     if errors_file is None and str(output) == "-":

@@ -32,8 +32,8 @@ class RestorerConfig:
             llama-cpp-python) or ``"auto"``, the default: ``lm`` where installed, else
             ``fast`` (DESIGN.md §4). On the dev set the ``lm`` tier restores much more (micro
             error reduction 0.525 against 0.362, both with no clean-text damage:
-            ``benchmarks/results/quality-lm.json``, ``quality-fast.json``) but runs about a
-            thousand times slower, so corpus-scale jobs (the datatrove steps, the spaCy
+            ``benchmarks/results/quality-lm.json``, ``quality-fast.json``) but runs hundreds
+            of times slower, so corpus-scale jobs (the datatrove steps, the spaCy
             component, detection) default to ``fast``.
         tables: extra table files (our TSV format), consulted together with the shipped table.
         default_table: use the shipped table (``restorer/data/*_en.tsv``). Turn off to restore

@@ -243,11 +243,11 @@ def test_batch_says_when_the_default_runs_the_slow_lm_tier(runner, tmp_path, mon
     monkeypatch.setattr(restorer.lm, "resolve_model", lambda model: "lm")
     src = write_file(tmp_path, "empty.jsonl", "")
     args = ["batch", str(src), "-o", str(tmp_path / "out.jsonl")]
-    assert "-m fast is about a thousand times faster" in runner.invoke(app, args).stderr
+    assert "-m fast is hundreds of times faster" in runner.invoke(app, args).stderr
     explicit = runner.invoke(app, [*args, "--model", "lm"])
-    assert "thousand times faster" not in explicit.stderr
+    assert "hundreds of times faster" not in explicit.stderr
     quiet = runner.invoke(app, [*args, "-q"])
-    assert "thousand times faster" not in quiet.stderr
+    assert "hundreds of times faster" not in quiet.stderr
 
 
 # -- batch -------------------------------------------------------------------------------------
