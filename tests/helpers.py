@@ -38,3 +38,20 @@ def write_file(folder: Path, name: str, content: str | bytes) -> Path:
     else:
         path.write_text(content, encoding="utf-8", newline="")
     return path
+
+
+def signature_spans(restorer, text: str, kind: str) -> list:  # type: ignore[no-untyped-def]
+    """Detect ``text`` and return its evidence of one signature ``kind``, checked for shape.
+
+    A signature (a grammar slip a swap leaves behind) marks a span of the input, suggests no
+    replacement and is never an edit.
+    """
+    from restorer.detect import detect
+
+    report = detect(text, restorer=restorer)
+    found = [e for e in report.evidence if e.source.kind == kind]
+    for e in found:
+        assert e.suggestion is None
+        assert not e.edited
+        assert text[e.start : e.end] == e.spun
+    return found
