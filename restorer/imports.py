@@ -535,6 +535,20 @@ def _spun_text(phrase: str, case_insensitive: bool) -> str:
     return phrase.lower() if case_insensitive else phrase
 
 
+def _add_alternatives(result: ImportResult, k: int, canonicals: Sequence[str]) -> Row:
+    """Merge a phrase listed again into row ``k``: its new canonicals become alternatives.
+
+    Returns the row as it was (its line is where the note points). At most
+    :data:`_MAX_ALTERNATIVES` canonicals are kept.
+    """
+    old = result.rows[k]
+    extra = tuple(c for c in canonicals if c not in old.canonicals)
+    if extra:
+        merged = (*old.canonicals, *extra)[:_MAX_ALTERNATIVES]
+        result.rows[k] = dataclasses.replace(old, canonicals=merged)
+    return old
+
+
 def read_pps_csv(path: str | Path, prior: float | None = None) -> ImportResult:
     """Read a Problematic Paper Screener CSV export (module docstring).
 
@@ -599,12 +613,7 @@ def read_pps_csv(path: str | Path, prior: float | None = None) -> ImportResult:
             key = (spun, condition.render() if condition else "")
             if key in seen:
                 # the same fingerprint listed again: its expected phrases become alternatives
-                k = seen[key]
-                old = result.rows[k]
-                extra = tuple(c for c in canon if c not in old.canonicals)
-                if extra:
-                    merged = (*old.canonicals, *extra)[:_MAX_ALTERNATIVES]
-                    result.rows[k] = dataclasses.replace(old, canonicals=merged)
+                old = _add_alternatives(result, seen[key], canon)
                 result.notes.append(
                     (line, f"{spun!r} is listed again; merged into line {old.line}")
                 )
@@ -681,12 +690,7 @@ def read_pps_json(path: str | Path, prior: float | None = None) -> ImportResult:
             result.skipped.append((n, f"{spun[:60]}: nothing to restore"))
             continue
         if spun in seen:
-            k = seen[spun]
-            old = result.rows[k]
-            extra = tuple(c for c in canonicals if c not in old.canonicals)
-            if extra:
-                merged = (*old.canonicals, *extra)[:_MAX_ALTERNATIVES]
-                result.rows[k] = dataclasses.replace(old, canonicals=merged)
+            old = _add_alternatives(result, seen[spun], canonicals)
             result.notes.append((n, f"{spun!r} is listed again; merged into entry {old.line}"))
             continue
         seen[spun] = len(result.rows)
