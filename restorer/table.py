@@ -274,12 +274,13 @@ class PhraseTable:
             if any(c.isalnum() for c in text):
                 keys = [k for k in _word_forms(text) if k in self._index]
                 token = (Token(text, "", 0),)
-                singles = tuple(
+                matched = (
                     m
                     for k in keys
                     for e in self._single.get(k, ())
                     if (m := _match_entry(e, token, 0)) is not None
                 )
+                singles = tuple(sorted(matched, key=_match_order))
                 longer = tuple(k for k in keys if k in self._multi or k in self._other)
                 if singles or longer:
                     found = _Probe(singles, longer)
@@ -412,8 +413,13 @@ class PhraseTable:
                 if match is not None:
                     found.append(match)
         if len(found) > 1:
-            found.sort(key=lambda m: (-m.length, m.row.table, m.row.line))
+            found.sort(key=_match_order)
         return found
+
+
+def _match_order(m: Match) -> tuple[int, str, int]:
+    """Longest first, then in table and line order: the order lookup returns matches in."""
+    return (-m.length, m.row.table, m.row.line)
 
 
 #: Token texts whose start keys a table memoises before it starts afresh.

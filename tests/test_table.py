@@ -403,3 +403,14 @@ def test_the_lookup_memo_stays_bounded(monkeypatch):
             "mention",
         ]
         assert len(table._starts) <= 5 and len(table._pair_memo) <= 5
+
+
+def test_scan_orders_one_word_matches_like_lookup():
+    # "states" is found under two keys, itself and its lemma "state"; the order must not
+    # depend on how a set of keys happens to iterate
+    table = PhraseTable(
+        [Row("state", ("say",), 0.5, "t", line=1), Row("states", ("x",), 0.5, "t", line=2)]
+    )
+    tokens = tokenize("he states it")
+    assert [m.row.spun for _, found in table.scan(tokens) for m in found] == ["state", "states"]
+    assert [m.row.spun for m in table.lookup(tokens, 1)] == ["state", "states"]
