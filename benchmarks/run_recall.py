@@ -60,7 +60,7 @@ from common import (
 
 CURATED = REPO / "restorer" / "data" / "curated_en.tsv"
 RULES = REPO / "restorer" / "data" / "rules_en.tsv"
-THESAURUS_NAMES = ("thesaurus_en.tsv",)
+THESAURUS_NAMES = ("thesaurus_en.tsv.gz", "thesaurus_en.tsv")
 THESAURUS_DIRS = (REPO / "restorer" / "data", REPO / "restorer" / "data" / "optional")
 CONTEXT = 4
 REACH = 8

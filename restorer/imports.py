@@ -43,6 +43,7 @@ import io
 import itertools
 import json
 import re
+import zlib
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -50,7 +51,7 @@ from typing import Any
 
 from restorer.conditions import Condition, Term, normalise_word, phrase_words
 from restorer.errors import TableFormatError
-from restorer.table import FORMAT_NAME, PhraseTable, Row
+from restorer.table import FORMAT_NAME, SYMMETRIC_MARK, PhraseTable, Row, open_table_file
 
 __all__ = [
     "FORMATS",
@@ -109,10 +110,12 @@ class ImportResult:
 
 def _head(path: Path) -> str:
     try:
-        with path.open("rb") as fh:
+        with open_table_file(path) as fh:
             raw = fh.read(_SNIFF_BYTES)
     except IsADirectoryError:
         raise TableFormatError(path, 0, "is a directory, not a table file") from None
+    except (EOFError, zlib.error) as exc:
+        raise TableFormatError(path, 0, f"damaged gzip file ({exc or 'truncated'})") from None
     except OSError as exc:
         raise TableFormatError(path, 0, exc.strerror or str(exc)) from None
     text = raw.decode("utf-8", errors="replace").lstrip("\ufeff")
@@ -200,7 +203,10 @@ def load_any_table(path: str | Path) -> PhraseTable:
 
 def _read_text(path: Path) -> str:
     try:
-        data = path.read_bytes()
+        with open_table_file(path) as fh:
+            data = fh.read()
+    except (EOFError, zlib.error) as exc:
+        raise TableFormatError(path, 0, f"damaged gzip file ({exc or 'truncated'})") from None
     except OSError as exc:
         raise TableFormatError(path, 0, exc.strerror or str(exc)) from None
     try:
@@ -753,7 +759,7 @@ def read_synonym_groups(path: str | Path, prior: float | None = None) -> ImportR
                     member,
                     others[:_MAX_ALTERNATIVES],
                     row_prior,
-                    _source("synonyms (symmetric)", p),
+                    _source(f"synonyms {SYMMETRIC_MARK}", p),
                     table=p.name,
                     line=number,
                 )

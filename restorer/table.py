@@ -28,8 +28,10 @@ version 1 unless a row has a condition.
 from __future__ import annotations
 
 import functools
+import gzip
 import importlib.resources
 import re
+import zlib
 from collections import defaultdict
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
@@ -50,6 +52,7 @@ __all__ = [
     "lint",
     "load_optional_table",
     "load_table",
+    "open_table_file",
     "parse_table",
 ]
 
@@ -141,6 +144,22 @@ def _check_prior(text: str, path: str, line: int) -> float:
     if not 0.0 < prior <= 1.0:
         raise TableFormatError(path, line, f"prior {prior:g} is not in (0, 1]")
     return prior
+
+
+_GZIP_MAGIC = b"\x1f\x8b"
+
+
+def open_table_file(path: Path) -> IO[bytes]:
+    """Open a table file for reading bytes, decompressing it if it is gzip (by its content).
+
+    Big tables (the optional thesaurus) ship as ``.tsv.gz``; a user's table may be either.
+    """
+    fh: IO[bytes] = path.open("rb")
+    if fh.read(2) == _GZIP_MAGIC:
+        fh.close()
+        return gzip.open(path, "rb")  # type: ignore[return-value]  # a GzipFile reads bytes
+    fh.seek(0)
+    return fh
 
 
 def _decoded_lines(raw: Iterable[bytes], path: str) -> Iterator[str]:
@@ -305,10 +324,12 @@ class PhraseTable:
         """
         p = Path(path)
         try:
-            with p.open("rb") as fh:
+            with open_table_file(p) as fh:
                 rows = parse_table(_decoded_lines(fh, str(path)), str(path))
         except IsADirectoryError:
             raise TableFormatError(path, 0, "is a directory, not a table file") from None
+        except (gzip.BadGzipFile, EOFError, zlib.error) as exc:
+            raise TableFormatError(path, 0, f"damaged gzip file ({exc or 'truncated'})") from None
         except OSError as exc:
             raise TableFormatError(path, 0, exc.strerror or str(exc)) from None
         return cls(rows, name=p.name)
@@ -498,16 +519,28 @@ def _match_entry(entry: _Entry, tokens: Sequence[Token], i: int) -> Match | None
     return Match(entry.row, len(entry.words), inflection)
 
 
+#: Marks a row's provenance as one direction of a symmetric source (``thesaurus (symmetric):
+#: ...``, ``synonyms (symmetric): groups.txt``): synonyms that a spinner may swap either way.
+SYMMETRIC_MARK = "(symmetric)"
+
+
+def _symmetric(row: Row) -> bool:
+    return SYMMETRIC_MARK in row.source.partition(":")[0]
+
+
 def lint(table: PhraseTable) -> list[str]:
     """Return the problems of a table's rows, one message per problem (empty when clean).
 
     Checks: provenance on every row, no identity rows, no spun phrase listed twice, and no pair
     of rows that undo each other (``a -> b`` and ``b -> a``), which would make restoration
-    depend on the order rows are tried.
+    depend on the order rows are tried. Two rows that both come from a symmetric source
+    (:data:`SYMMETRIC_MARK` in their provenance: synonym groups, the optional thesaurus) may
+    list a pair both ways on purpose: a spinner swaps synonyms either way, and the scorer,
+    not the table, decides which of the two reads as the original.
     """
     problems: list[str] = []
     seen: dict[tuple[str, str], Row] = {}
-    pairs: set[tuple[str, str]] = set()
+    pairs: dict[tuple[str, str], bool] = {}  # (spun, canonical) -> every row listing it symmetric
     for row in table.rows:
         where = f"{row.table}:{row.line}"
         # rows with different conditions (version 2) may share a spun phrase
@@ -522,12 +555,17 @@ def lint(table: PhraseTable) -> list[str]:
                 f"{where}: {row.spun!r} is already listed at {seen[key].table}:{seen[key].line}"
             )
         seen.setdefault(key, row)
-        pairs.update((row.spun.lower(), c.lower()) for c in row.canonicals)
+        symmetric = _symmetric(row)
+        for c in row.canonicals:
+            pair = (row.spun.lower(), c.lower())
+            pairs[pair] = pairs.get(pair, True) and symmetric
     problems.extend(
         f"{row.table}:{row.line}: {row.spun!r} -> {c!r} is undone by a row {c!r} -> {row.spun!r}"
         for row in table.rows
         for c in row.canonicals
-        if (c.lower(), row.spun.lower()) in pairs and c.lower() != row.spun.lower()
+        if (c.lower(), row.spun.lower()) in pairs
+        and c.lower() != row.spun.lower()
+        and not (_symmetric(row) and pairs[c.lower(), row.spun.lower()])
     )
     return problems
 
@@ -540,14 +578,14 @@ def _shipped_table_files() -> list[Path]:
 
 
 #: Tables shipped in ``restorer/data/optional/`` that are loaded only on request.
-OPTIONAL_TABLES = {"thesaurus": "thesaurus_en.tsv"}
+OPTIONAL_TABLES = {"thesaurus": "thesaurus_en.tsv.gz"}
 
 
 @functools.cache
 def load_optional_table(name: str) -> PhraseTable:
     """Return a shipped table that is not loaded by default (``"thesaurus"``), cached.
 
-    The thesaurus table (inverse WordNet and MyThes, built by ``data/build_thesaurus.py``)
+    The thesaurus table (inverse WordNet, MyThes and Moby, built by ``data/build_thesaurus.py``)
     proposes many more candidates, but the ``fast`` scorer cannot tell a spun word from a rare
     original among so many, and loading it takes seconds; see ``data/SOURCES.md``.
 

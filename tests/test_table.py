@@ -282,6 +282,48 @@ def test_lint_finds_rows_that_undo_each_other():
     assert any("lint.tsv:3" in p for p in problems)
 
 
+def test_lint_lets_symmetric_rows_list_a_pair_both_ways():
+    def row(spun: str, canonical: str, source: str, line: int) -> Row:
+        return Row(spun, (canonical,), 0.08, source, "sym.tsv", line)
+
+    both = PhraseTable(
+        [
+            row("money", "cash", "thesaurus (symmetric): moby", 1),
+            row("cash", "money", "synonyms (symmetric): groups.txt", 2),
+        ]
+    )
+    assert lint(both) == []
+    # a symmetric row does not excuse a one-way row that undoes it, nor the other way round
+    mixed = PhraseTable(
+        [
+            row("money", "cash", "thesaurus (symmetric): moby", 1),
+            row("cash", "money", "curated: common swaps", 2),
+        ]
+    )
+    assert len(lint(mixed)) == 2
+    # the mark counts only in the source's kind, not in a file name after the colon
+    named = PhraseTable(
+        [
+            row("money", "cash", "learned: (symmetric).jsonl", 1),
+            row("cash", "money", "learned: (symmetric).jsonl", 2),
+        ]
+    )
+    assert len(lint(named)) == 2
+
+
+def test_gzipped_table_loads_and_a_damaged_one_is_reported(tmp_path):
+    import gzip
+
+    body = "# restorer-phrases 1\nmentioned\tsaid\t0.5\tcurated: test\n"
+    path = tmp_path / "t.tsv.gz"
+    path.write_bytes(gzip.compress(body.encode("utf-8")))
+    table = PhraseTable.load(path)
+    assert [(r.spun, r.canonicals) for r in table.rows] == [("mentioned", ("said",))]
+    path.write_bytes(gzip.compress(body.encode("utf-8"))[:30])  # truncated
+    with pytest.raises(TableFormatError, match=r"t\.tsv\.gz.*damaged gzip"):
+        PhraseTable.load(path)
+
+
 def test_lint_finds_missing_provenance():
     table = PhraseTable([Row("foo", ("bar",), 0.5, " ", "lint.tsv", 1)])
     assert any("provenance" in p for p in lint(table))
