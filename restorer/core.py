@@ -13,7 +13,7 @@ from typing import Any, NamedTuple
 from restorer.candidates import Slot, build_lattice, span_text
 from restorer.config import RestorerConfig
 from restorer.decode import Choice, decode
-from restorer.edits import Edit, RestoredText, Source, compose_edits
+from restorer.edits import Edit, RestoredText, Source, compose_edits, landed_ranges
 from restorer.imports import load_any_table
 from restorer.language import NOT_ENGLISH_NOTE, guess_english
 from restorer.lists import CERTAIN, UserLists
@@ -162,27 +162,52 @@ class Restorer:
         A replacement can complete a new spun phrase with its neighbours (``within keeping
         with`` -> ``in keeping with``), so the segment is restored again until nothing changes
         (at most :data:`_MAX_PASSES` passes) and the passes' edits are merged into edits on the
-        input. Restoring the output once more then changes nothing.
+        input. With the ``fast`` tier each pass reads the whole segment again, so restoring the
+        output once more then changes nothing. A costly scorer (the ``lm`` tier, whose every
+        scored slot costs model time) sets ``follow_up_reach``: a later pass then scores only
+        the phrases within that many tokens of the last pass's replacements (the phrases they
+        complete, and the neighbours whose context they changed), at the spin rate of the first
+        pass; the rest of the segment was judged already.
         """
         result = self._restore_pass(text)
+        reach = self.scorer.follow_up_reach
+        last = result.edits
         for _ in range(_MAX_PASSES - 1):
-            if not result.edits:
+            if not last:
                 break
-            again = self._restore_pass(result.restored)
+            if reach is not None:
+                again = self._restore_pass(
+                    result.restored,
+                    focus=landed_ranges(last),
+                    reach=reach,
+                    spin_rate=result.spin_rate,
+                )
+            else:
+                again = self._restore_pass(result.restored)
             if not again.edits:
                 break
             edits = compose_edits(text, result.edits, again.edits)
             result = result._replace(restored=again.restored, edits=edits)
+            last = again.edits
         if offset:
             result = result._replace(offset=offset, edits=[e.shifted(offset) for e in result.edits])
         return result
 
-    def _restore_pass(self, text: str) -> SegmentResult:
+    def _restore_pass(
+        self,
+        text: str,
+        focus: Sequence[tuple[int, int]] | None = None,
+        reach: int = 0,
+        spin_rate: float | None = None,
+    ) -> SegmentResult:
         """Restore a segment once, with edit offsets relative to it.
 
         Markup, code, URLs and e-mail addresses (:func:`~restorer.markup.protected_ranges`)
         become protected tokens that no row can match, and a segment that is not English
-        (:func:`~restorer.language.guess_english`) is left alone with a note.
+        (:func:`~restorer.language.guess_english`) is left alone with a note. ``focus``
+        (character ranges) keeps only the slots within ``reach`` tokens of one of them, and
+        ``spin_rate`` replaces the estimate from this pass's evidence (both for a later pass of
+        the same segment).
         """
         ranges = protected_ranges(text)
         language = guess_english(unprotected_text(text, ranges))
@@ -200,6 +225,12 @@ class Restorer:
             taken = {t for start, end in flagged for t in range(start, end)}
             taken.update(t for c in forced for t in range(c.slot.start, c.slot.end))
             slots = [s for s in slots if taken.isdisjoint(range(s.start, s.end))]
+        if focus is not None:
+            near: set[int] = set()
+            for i, tok in enumerate(tokens):
+                if any(tok.start < hi and lo < tok.end for lo, hi in focus):
+                    near.update(range(i - reach, i + reach + 1))
+            slots = [s for s in slots if not near.isdisjoint(range(s.start, s.end))]
         n_words = sum(1 for t in tokens if any(c.isalnum() for c in t.text))
         if not slots and not forced and not flagged:
             rho = estimate_spin_rate(n_words, [], self.config)
@@ -213,7 +244,11 @@ class Restorer:
         ]
         evidence.extend((c.slot.start, c.slot.end, c.score.evidence) for c in forced)
         evidence.extend((start, end, CERTAIN) for start, end in flagged)
-        rho = estimate_spin_rate(n_words, evidence, self._rates)
+        rho = (
+            spin_rate
+            if spin_rate is not None
+            else estimate_spin_rate(n_words, evidence, self._rates)
+        )
         channels = quote_channels(
             tokens, slots, evidence, rho, self._rates.with_options(quotes=self._quotes)
         )

@@ -11,7 +11,15 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-__all__ = ["EXPLANATION_VERSION", "Edit", "RestoredText", "Source", "apply_edits", "compose_edits"]
+__all__ = [
+    "EXPLANATION_VERSION",
+    "Edit",
+    "RestoredText",
+    "Source",
+    "apply_edits",
+    "compose_edits",
+    "landed_ranges",
+]
 
 #: Version of the JSON explanation record written by :meth:`Edit.to_json`. Bump it when a field
 #: changes meaning or disappears; adding a field does not need a bump.
@@ -152,6 +160,25 @@ def apply_edits(text: str, edits: Iterable[Edit]) -> str:
         pos = edit.end
     out.append(text[pos:])
     return "".join(out)
+
+
+def landed_ranges(edits: Sequence[Edit]) -> list[tuple[int, int]]:
+    """Return where each edit's replacement lies in the output, as ``(start, end)`` offsets.
+
+    ``edits`` apply to one input, in order and without overlap (as a pass returns them).
+
+    >>> e = [Edit(4, 11, "Related", "Associated", Source("t", 1, "", "")),
+    ...      Edit(12, 17, "Press", "Press!", Source("t", 2, "", ""))]
+    >>> landed_ranges(e)
+    [(4, 14), (15, 21)]
+    """
+    out: list[tuple[int, int]] = []
+    shift = 0
+    for e in sorted(edits, key=lambda e: e.start):
+        start = e.start + shift
+        out.append((start, start + len(e.replacement)))
+        shift += len(e.replacement) - (e.end - e.start)
+    return out
 
 
 def compose_edits(text: str, first: Sequence[Edit], second: Sequence[Edit]) -> list[Edit]:

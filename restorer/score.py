@@ -78,9 +78,19 @@ class Score(NamedTuple):
 
 
 class Scorer(Protocol):
-    """What a scorer tier provides: base scores for every candidate of every slot."""
+    """What a scorer tier provides: base scores for every candidate of every slot.
+
+    ``follow_up_reach`` is None when a later restoration pass of a segment may read it whole
+    (scoring is cheap); a scorer whose every slot costs model time gives a number of tokens,
+    and a later pass scores only the slots that near the last pass's replacements.
+    """
 
     name: str
+
+    @property
+    def follow_up_reach(self) -> int | None:
+        """Tokens around a replacement that a later pass scores; None for the whole segment."""
+        ...
 
     def score(self, tokens: Sequence[Token], slots: Sequence[Slot]) -> list[list[Score]]:
         """Return one list of scores per slot, one score per candidate, in order."""
@@ -126,6 +136,11 @@ class FrequencyScorer:
     """
 
     name = "fast"
+
+    @property
+    def follow_up_reach(self) -> int | None:
+        """None: a later pass reads the whole segment again (scoring is cheap)."""
+        return None
 
     def __init__(self, config: RestorerConfig) -> None:
         self.config = config

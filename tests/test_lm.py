@@ -31,7 +31,7 @@ from restorer.lm import (
     resolve_model,
 )
 from restorer.lm_score import LMScorer, looks_like_name
-from restorer.score import quote_channels, quote_mask
+from restorer.score import FrequencyScorer, quote_channels, quote_mask
 from restorer.tokenize import tokenize
 
 # Bigram log-probabilities the stand-in knows (lower-cased words); anything else is -6.
@@ -240,6 +240,73 @@ def test_restorer_with_the_lm_scorer_restores_spun_and_keeps_clean_text() -> Non
     assert "Associated Press" in out
     clean = "The company met on Monday; the house was sold."
     assert restorer.restore_text(clean) == clean
+
+
+def test_a_later_pass_scores_only_the_phrases_near_the_replacements() -> None:
+    chain = table(
+        ("within keeping with", ("in keeping with",), 0.95),
+        ("in keeping with", ("according to",), 0.95),
+        ("primary", ("main",), 0.95),
+        ("results", ("outcomes",), 0.95),
+        ("came", ("arrived",), 0.01),  # phrases judged and kept
+        ("were", ("had been",), 0.01),
+    )
+    options = {"spin_rate": 0.5}
+    scorer = scorer_for(**options)
+    assert scorer.follow_up_reach == 0
+    scored: list[list[str]] = []
+    score = scorer.score
+
+    def recording(tokens, slots):  # type: ignore[no-untyped-def]
+        scored.append([" ".join(t.text for t in tokens[s.start : s.end]) for s in slots])
+        return score(tokens, slots)
+
+    scorer.score = recording  # type: ignore[method-assign]
+    restorer = Restorer(lm_config(**options), table=chain, scorer=scorer)
+    text = "Came the news that primary results were within keeping with the rules."
+    result = restorer.restore_and_explain(text)
+    # the chain is followed to its end, and the explanation is one edit on the input
+    assert result.text == "Came the news that main outcomes were according to the rules."
+    assert [e.spun for e in result.edits] == ["primary", "results", "within keeping with"]
+    # the first pass judged every phrase; the second only the one a replacement is part of
+    assert scored[0] == ["Came", "primary", "results", "were", "within keeping with"]
+    assert scored[1:] == [["in keeping with"]]
+
+
+def test_a_later_pass_reaches_as_far_as_the_scorer_asks() -> None:
+    class Reaching(FrequencyScorer):
+        def __init__(self, config: RestorerConfig, reach: int) -> None:
+            super().__init__(config)
+            self.reach = reach
+            self.scored: list[list[str]] = []
+
+        @property
+        def follow_up_reach(self) -> int | None:
+            return self.reach
+
+        def score(self, tokens, slots):  # type: ignore[no-untyped-def]
+            self.scored.append([" ".join(t.text for t in tokens[s.start : s.end]) for s in slots])
+            return super().score(tokens, slots)
+
+    chain = table(
+        ("within keeping with", ("in keeping with",), 0.95),
+        ("in keeping with", ("according to",), 0.95),
+        ("came", ("arrived",), 0.01),
+        ("were", ("had been",), 0.01),
+    )
+    config = lm_config(spin_rate=0.5)
+    text = "Came the news that we were within keeping with the rules."
+    seen = {}
+    for reach in (0, 1, 6):
+        scorer = Reaching(config, reach)
+        out = Restorer(config, table=chain, scorer=scorer).restore_text(text)
+        assert out == "Came the news that we were according to the rules."
+        seen[reach] = scorer.scored[1]
+    assert seen == {
+        0: ["in keeping with"],
+        1: ["were", "in keeping with"],
+        6: ["Came", "were", "in keeping with"],
+    }
 
 
 def test_explanations_carry_the_context_component() -> None:
