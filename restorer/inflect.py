@@ -11,7 +11,7 @@ from __future__ import annotations
 import functools
 from typing import NamedTuple
 
-__all__ = ["Analysis", "analyses", "inflect_phrase", "lemmas"]
+__all__ = ["Analysis", "analyses", "dictionary_lemmas", "inflect_phrase", "lemmas"]
 
 # Penn tags we re-inflect, by universal POS. Base tags come first so a word that is both a base
 # form and an inflected one (``put``) is read as the base form.
@@ -61,6 +61,21 @@ def analyses(word: str) -> tuple[Analysis, ...]:
             out.extend(Analysis(lemma, upos, tag) for tag in tags)
     out.sort(key=lambda a: (not a.is_base, a.upos, a.tag))
     return tuple(dict.fromkeys(out))
+
+
+def dictionary_lemmas(word: str) -> list[str]:
+    """Return the dictionary lemmas of a lower-case word form for the POS we re-inflect.
+
+    Cheap (no inflection tables are read): every lemma :func:`lemmas` returns besides the word
+    itself is among these.
+
+    >>> dictionary_lemmas("mentioned")
+    ['mention']
+    """
+    import lemminflect
+
+    found = lemminflect.getAllLemmas(word)
+    return [lemma for upos, ls in found.items() if upos in _TAGS for lemma in ls]
 
 
 @functools.lru_cache(maxsize=65_536)

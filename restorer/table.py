@@ -33,14 +33,14 @@ import importlib.resources
 import re
 import zlib
 from collections import defaultdict
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Container, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, NamedTuple
 
 from restorer.conditions import Condition, ConditionError, parse_condition
 from restorer.errors import TableFormatError
-from restorer.inflect import Analysis, analyses, lemmas
+from restorer.inflect import Analysis, analyses, dictionary_lemmas, lemmas
 from restorer.tokenize import Token, tokenize
 
 __all__ = [
@@ -290,7 +290,7 @@ class PhraseTable:
             if len(self._starts) >= _START_MEMO:
                 self._starts.clear()
             found = None
-            if any(c.isalnum() for c in text):
+            if any(c.isalnum() for c in text) and might_be_key(text, self._index):
                 keys = [k for k in _word_forms(text) if k in self._index]
                 token = (Token(text, "", 0),)
                 matched = (
@@ -445,6 +445,18 @@ def _match_order(m: Match) -> tuple[int, str, int]:
 
 #: Token texts whose start keys a table memoises before it starts afresh.
 _START_MEMO = 200_000
+
+
+def might_be_key(text: str, keys: Container[str]) -> bool:
+    """False when no form of a token can be one of ``keys``: then :func:`_word_forms` is skipped.
+
+    A token's forms are its lower-case text and some of its dictionary lemmas
+    (:func:`~restorer.inflect.lemmas`), so if neither the text nor any dictionary lemma is a
+    key, none of its forms is. Listing the lemmas costs a tenth of analysing the word, and most
+    words of running text start no row; over a corpus, most word forms are seen once.
+    """
+    word = text.translate(_APOSTROPHES).lower()
+    return word in keys or any(k in keys for k in dictionary_lemmas(word))
 
 
 @functools.lru_cache(maxsize=65_536)
