@@ -25,7 +25,8 @@ Table sets: ``curated`` (``restorer/data/curated_en.tsv``), ``rules`` (the rule-
 ``restorer/data/rules_en.tsv``), ``thesaurus`` (the generated open thesaurus table, or the one
 ``--thesaurus`` names), ``learned`` (rows learned from the dev pairs, leave-one-story-out: the rows
 used on a story were learned from the *other* stories only), ``shipped`` (what ``load_table()``
-loads by default), ``shipped+learned`` and ``all`` (shipped, the optional thesaurus and learned).
+loads by default), ``shipped+learned``, ``shipped+thesaurus`` (what
+``RestorerConfig(thesaurus=True)`` loads) and ``all`` (shipped, the optional thesaurus and learned).
 
 The dev set is third-party text: it is read by path and never copied. The result JSON holds
 numbers, record ids and short swap phrases (as ``run_quality.py`` holds edit pairs).
@@ -327,7 +328,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--show", type=int, default=30, help="print this many misses")
     parser.add_argument(
         "--sets",
-        default="curated,rules,thesaurus,learned,shipped,shipped+learned,all",
+        default="curated,rules,thesaurus,learned,shipped,shipped+learned,shipped+thesaurus,all",
         help="table sets to measure",
     )
     parser.add_argument("--table", type=Path, action="append", default=[], help="extra table")
@@ -384,6 +385,11 @@ def main(argv: list[str] | None = None) -> int:
             parts = [shipped]
         elif name == "shipped+learned":
             parts = [shipped, learned[story]]
+        elif name == "shipped+thesaurus":  # what RestorerConfig(thesaurus=True) loads
+            parts = [shipped]
+            optional = thesaurus_file and thesaurus_file.name not in shipped_files
+            if thesaurus is not None and optional:
+                parts.append(thesaurus)
         elif name == "all":
             parts = [shipped, learned[story]]
             if (
