@@ -123,7 +123,8 @@ class Restorer:
         cfg = self.config
         self._rates = cfg.with_options(coverage=cfg.lm_coverage) if lm else cfg
         self._margin = cfg.lm_margin if lm else cfg.min_margin
-        self._quotes = cfg.quotes if lm else "restore"
+        # how quotations are judged (see quote_channels), made once rather than per segment
+        self._quote_rates = self._rates.with_options(quotes=cfg.quotes if lm else "restore")
 
     @property
     def table(self) -> PhraseTable:
@@ -249,9 +250,7 @@ class Restorer:
             if spin_rate is not None
             else estimate_spin_rate(n_words, evidence, self._rates)
         )
-        channels = quote_channels(
-            tokens, slots, evidence, rho, self._rates.with_options(quotes=self._quotes)
-        )
+        channels = quote_channels(tokens, slots, evidence, rho, self._quote_rates)
         choices = decode(len(tokens), slots, scores, channels, self._margin)
         if forced:
             ch = channel(rho)
