@@ -456,3 +456,20 @@ def test_scan_orders_one_word_matches_like_lookup():
     tokens = tokenize("he states it")
     assert [m.row.spun for _, found in table.scan(tokens) for m in found] == ["state", "states"]
     assert [m.row.spun for m in table.lookup(tokens, 1)] == ["state", "states"]
+
+
+@pytest.mark.parametrize(
+    "word",
+    [
+        "mentioned", "went", "gone", "children", "geese", "better", "best", "Ran", "was",
+        "were", "leaves", "data", "don't", "won’t", "agencies", "spied", "saying", "said",
+        "lying", "axes", "zzqx", "Associated", "U.S.", "1990s", "analyses", "fewer",
+    ],
+)  # fmt: skip
+def test_the_probe_gate_never_hides_a_form_of_a_word(word):
+    from restorer.table import _word_forms, might_be_key
+
+    # whatever the keys, a token one of whose forms is a key passes the gate
+    for form in _word_forms(word):
+        assert might_be_key(word, {form}), (word, form)
+    assert not might_be_key(word, {"nothing-of-the-sort"})
