@@ -7,9 +7,10 @@ directory between runs); each grid point then costs about as much as a ``fast`` 
 
 The chosen point has the highest micro + macro error reduction among points whose clean-text
 damage (dev originals and clean paragraphs together) is at most ``SAFE_DAMAGE`` per 1,000 tokens
-and whose neighbours along the spin-rate axes stay within the issue's bound of 0.5: a point on
-the edge of the damage-free region is one data change away from damaging clean text. The fast
-tier's constants are not touched.
+(zero: a point that edits clean prose is not chosen, however small the damage) and whose
+neighbours along the spin-rate axes stay within the issue's bound of 0.5: a point on the edge of
+the damage-free region is one data change away from damaging clean text. The fast tier's
+constants are not touched.
 
 Usage::
 
@@ -40,11 +41,11 @@ GRID: dict[str, list[float]] = {
     "lm_weight": [0.5, 1.0],
     "lm_freq_weight": [0.0, 0.5, 1.0],
     "lm_evidence_offset": [2.0, 4.0],
-    "lm_coverage": [0.15, 0.3, 0.5],
+    "lm_coverage": [0.03, 0.05, 0.07, 0.1, 0.15, 0.3, 0.5],
     "lm_margin": [0.0, 1.0, 2.0],
 }
 MARGIN_AXES = ("lm_evidence_offset", "lm_coverage")
-SAFE_DAMAGE = 0.3
+SAFE_DAMAGE = 0.0  # the chosen point edits no clean text (the project's first rule)
 MAX_DAMAGE = 0.5
 
 

@@ -121,7 +121,7 @@ class RestorerConfig:
     lm_max_tokens: int = 1024
     lm_name_penalty: float = 2.0
     lm_evidence_offset: float = 2.0
-    lm_coverage: float = 0.15
+    lm_coverage: float = 0.1
     lm_margin: float = 0.0
     lm_device: str = "auto"
     quotes: str = "auto"
