@@ -43,7 +43,6 @@ import io
 import itertools
 import json
 import re
-import zlib
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -51,7 +50,14 @@ from typing import Any
 
 from restorer.conditions import Condition, Term, normalise_word, phrase_words
 from restorer.errors import TableFormatError
-from restorer.table import FORMAT_NAME, SYMMETRIC_MARK, PhraseTable, Row, open_table_file
+from restorer.table import (
+    FORMAT_NAME,
+    SYMMETRIC_MARK,
+    PhraseTable,
+    Row,
+    open_table_file,
+    table_read_errors,
+)
 
 __all__ = [
     "FORMATS",
@@ -109,15 +115,8 @@ class ImportResult:
 
 
 def _head(path: Path) -> str:
-    try:
-        with open_table_file(path) as fh:
-            raw = fh.read(_SNIFF_BYTES)
-    except IsADirectoryError:
-        raise TableFormatError(path, 0, "is a directory, not a table file") from None
-    except (EOFError, zlib.error) as exc:
-        raise TableFormatError(path, 0, f"damaged gzip file ({exc or 'truncated'})") from None
-    except OSError as exc:
-        raise TableFormatError(path, 0, exc.strerror or str(exc)) from None
+    with table_read_errors(path), open_table_file(path) as fh:
+        raw = fh.read(_SNIFF_BYTES)
     text = raw.decode("utf-8", errors="replace").lstrip("\ufeff")
     return text
 
@@ -202,13 +201,8 @@ def load_any_table(path: str | Path) -> PhraseTable:
 
 
 def _read_text(path: Path) -> str:
-    try:
-        with open_table_file(path) as fh:
-            data = fh.read()
-    except (EOFError, zlib.error) as exc:
-        raise TableFormatError(path, 0, f"damaged gzip file ({exc or 'truncated'})") from None
-    except OSError as exc:
-        raise TableFormatError(path, 0, exc.strerror or str(exc)) from None
+    with table_read_errors(path), open_table_file(path) as fh:
+        data = fh.read()
     try:
         return data.decode("utf-8").lstrip("\ufeff")
     except UnicodeDecodeError as exc:

@@ -27,6 +27,7 @@ version 1 unless a row has a condition.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import gzip
 import importlib.resources
@@ -54,6 +55,7 @@ __all__ = [
     "load_table",
     "open_table_file",
     "parse_table",
+    "table_read_errors",
 ]
 
 FORMAT_NAME = "restorer-phrases"
@@ -160,6 +162,22 @@ def open_table_file(path: Path) -> IO[bytes]:
         return gzip.open(path, "rb")  # type: ignore[return-value]  # a GzipFile reads bytes
     fh.seek(0)
     return fh
+
+
+@contextlib.contextmanager
+def table_read_errors(path: str | Path) -> Iterator[None]:
+    """Turn the errors of reading a table file into a :class:`TableFormatError` that names it.
+
+    A directory, a damaged or truncated gzip file, and any other I/O error get one line each.
+    """
+    try:
+        yield
+    except IsADirectoryError:
+        raise TableFormatError(path, 0, "is a directory, not a table file") from None
+    except (gzip.BadGzipFile, EOFError, zlib.error) as exc:
+        raise TableFormatError(path, 0, f"damaged gzip file ({exc or 'truncated'})") from None
+    except OSError as exc:
+        raise TableFormatError(path, 0, exc.strerror or str(exc)) from None
 
 
 def _decoded_lines(raw: Iterable[bytes], path: str) -> Iterator[str]:
@@ -323,15 +341,8 @@ class PhraseTable:
             TableFormatError: if the file cannot be read or a line is malformed.
         """
         p = Path(path)
-        try:
-            with open_table_file(p) as fh:
-                rows = parse_table(_decoded_lines(fh, str(path)), str(path))
-        except IsADirectoryError:
-            raise TableFormatError(path, 0, "is a directory, not a table file") from None
-        except (gzip.BadGzipFile, EOFError, zlib.error) as exc:
-            raise TableFormatError(path, 0, f"damaged gzip file ({exc or 'truncated'})") from None
-        except OSError as exc:
-            raise TableFormatError(path, 0, exc.strerror or str(exc)) from None
+        with table_read_errors(path), open_table_file(p) as fh:
+            rows = parse_table(_decoded_lines(fh, str(path)), str(path))
         return cls(rows, name=p.name)
 
     def merged(self, *others: PhraseTable) -> PhraseTable:
