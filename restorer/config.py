@@ -88,6 +88,9 @@ class RestorerConfig:
             likely than a synonym. Calibrated.
         lm_coverage: ``lm`` tier's ``coverage`` for the spin-rate estimate. Calibrated.
         lm_margin: ``lm`` tier's ``min_margin``. Calibrated.
+        lm_max_spin_rate: ``lm`` tier's ``max_spin_rate``. Calibrated: the language model
+            vetoes the replacements that read worse, so a heavily spun document may be
+            restored more boldly than the ``fast`` tier dares.
         lm_device: ``lm`` tier: ``"auto"`` (a GPU where the runtime was built for one) or
             ``"cpu"``.
         quotes: text inside quotation marks: ``"auto"`` estimates a separate spin rate there
@@ -115,14 +118,15 @@ class RestorerConfig:
     allow: tuple[Path, ...] = ()
     deny: tuple[Path, ...] = ()
     lm_weight: float = 0.5
-    lm_freq_weight: float = 0.0
+    lm_freq_weight: float = 0.5
     lm_window: int = 4
     lm_context: int = 256
     lm_max_tokens: int = 1024
     lm_name_penalty: float = 2.0
     lm_evidence_offset: float = 2.0
-    lm_coverage: float = 0.1
+    lm_coverage: float = 0.07
     lm_margin: float = 0.0
+    lm_max_spin_rate: float = 0.95
     lm_device: str = "auto"
     quotes: str = "auto"
 
@@ -152,6 +156,10 @@ class RestorerConfig:
             raise ValueError(f"coverage must be in (0, 1], not {self.coverage!r}")
         if not 0.0 < self.max_spin_rate < 1.0:
             raise ValueError(f"max_spin_rate must be between 0 and 1, not {self.max_spin_rate!r}")
+        if not 0.0 < self.lm_max_spin_rate < 1.0:
+            raise ValueError(
+                f"lm_max_spin_rate must be between 0 and 1, not {self.lm_max_spin_rate!r}"
+            )
         if self.spin_prior_weight <= 0:
             raise ValueError("spin_prior_weight must be positive")
         if not 1 <= self.max_span_tokens <= 8:

@@ -121,7 +121,11 @@ class Restorer:
         # quotations on their own evidence (config.quotes); the fast tier keeps its constants.
         lm = scorer.name == "lm"
         cfg = self.config
-        self._rates = cfg.with_options(coverage=cfg.lm_coverage) if lm else cfg
+        self._rates = (
+            cfg.with_options(coverage=cfg.lm_coverage, max_spin_rate=cfg.lm_max_spin_rate)
+            if lm
+            else cfg
+        )
         self._margin = cfg.lm_margin if lm else cfg.min_margin
         # how quotations are judged (see quote_channels), made once rather than per segment
         self._quote_rates = self._rates.with_options(quotes=cfg.quotes if lm else "restore")

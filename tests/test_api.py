@@ -83,6 +83,8 @@ def test_known_option_is_accepted():
         {"coverage": 0.0},
         {"coverage": 1.5},
         {"max_spin_rate": 1.0},
+        {"lm_max_spin_rate": 0.0},
+        {"lm_max_spin_rate": 1.0},
         {"spin_prior_weight": 0},
         {"max_span_tokens": 0},
         {"max_span_tokens": 9},

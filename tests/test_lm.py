@@ -242,6 +242,20 @@ def test_restorer_with_the_lm_scorer_restores_spun_and_keeps_clean_text() -> Non
     assert restorer.restore_text(clean) == clean
 
 
+def test_the_lm_tier_has_its_own_spin_rate_bound() -> None:
+    """``lm_max_spin_rate`` bounds the lm tier's estimate; the fast tier keeps ``max_spin_rate``."""
+    spun = " ".join(["The Related Press and the White Space said the primary company."] * 3)
+    rates = {}
+    for cap in (0.6, 0.9):
+        config = lm_config(lm_max_spin_rate=cap, lm_coverage=0.05)
+        lm = Restorer(config, table=TABLE, scorer=LMScorer(config, model=BigramModel()))
+        rates[cap] = lm.restore_and_explain(spun).spin_rate
+        fast = Restorer(config.with_options(coverage=0.05), table=TABLE)
+        assert fast.restore_and_explain(spun).spin_rate == pytest.approx(config.max_spin_rate)
+    assert rates[0.6] == pytest.approx(0.6)
+    assert rates[0.9] == pytest.approx(0.9)
+
+
 def test_a_later_pass_scores_only_the_phrases_near_the_replacements() -> None:
     chain = table(
         ("within keeping with", ("in keeping with",), 0.95),
