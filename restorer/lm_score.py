@@ -159,8 +159,9 @@ class LMScorer:
         """0: a later restoration pass scores only the phrases the replacements are part of.
 
         Every scored slot costs model time. Re-reading the neighbours of each replacement
-        restores a little more on the dev set (micro error reduction 0.543, 0.547 and 0.554 for
-        1, 2 and 4 tokens around it, against 0.536) but costs 9 to 25 % more time: 2.97x and
+        restored a little more on the dev set at the earlier calibration (``lm_coverage`` 0.1,
+        spin rate at most 0.6: micro error reduction 0.543, 0.547 and 0.554 for 1, 2 and 4
+        tokens around it, against 0.536) but cost 9 to 25 % more time: 2.97x and
         3.12x a plain forward pass for 1 and 2 tokens, against 2.73x (``benchmarks/run_speed.py``).
         """
         return 0
