@@ -31,7 +31,7 @@ class RestorerConfig:
             language model judges each candidate in context; needs the SmolLM2 weights and
             llama-cpp-python) or ``"auto"``, the default: ``lm`` where installed, else
             ``fast`` (DESIGN.md §4). On the dev set the ``lm`` tier restores much more (micro
-            error reduction 0.525 against 0.362, both with no clean-text damage:
+            error reduction 0.576 against 0.379, both with no clean-text damage:
             ``benchmarks/results/quality-lm.json``, ``quality-fast.json``) but runs hundreds
             of times slower, so corpus-scale jobs (the datatrove steps, the spaCy
             component, detection) default to ``fast``.
@@ -59,10 +59,10 @@ class RestorerConfig:
             is estimated per segment.
         thesaurus: also load the optional thesaurus table (inverse WordNet, MyThes and Moby
             Thesaurus, about 83,000 rows, both directions of each synonym pair). It proposes the
-            original for many more spun words, but the ``fast`` scorer cannot tell a thesaurus
-            mate from the original well enough: on the dev set it lowers error reduction
-            (0.362 -> 0.039), though it edits no clean text. Off by default; loading takes
-            seconds.
+            original for many more spun words, but the ``fast`` scorer can hardly tell a
+            thesaurus mate from the original: on the dev set error reduction barely moves
+            (0.379 -> 0.383), with no clean-text edit either way. Off by default; loading
+            takes seconds.
         compose: also propose phrases built from adjacent table matches when the joined
             originals are a term the tables attest (``bosom malignant growth`` -> ``breast
             cancer``; see :mod:`restorer.compose`).
@@ -103,13 +103,13 @@ class RestorerConfig:
     tables: tuple[Path, ...] = ()
     default_table: bool = True
     min_margin: float = 0.0
-    freq_weight: float = 1.0
+    freq_weight: float = 0.8
     freq_clip: float = 4.0
     lemma_penalty: float = 0.5
     spin_rate: float | None = None
     spin_prior: float = 0.02
     spin_prior_weight: float = 40.0
-    coverage: float = 0.15
+    coverage: float = 0.1
     max_spin_rate: float = 0.6
     max_span_tokens: int = 5
     max_segment_chars: int = 100_000

@@ -494,7 +494,9 @@ def test_pps_plain_phrases_are_restored_in_clean_sentences():
 
 @needs_pps
 def test_pps_and_not_rows_are_honoured_both_ways():
-    restorer = Restorer(RestorerConfig(model="fast", tables=(PPS_CSV,)))
+    # the PPS rows alone: the shipped table has unconditional rows of its own for some of
+    # these phrases (``profound learning``), which would hide whether the conditions hold
+    restorer = Restorer(RestorerConfig(model="fast", tables=(PPS_CSV,), default_table=False))
     # "surface region" AND "surface area"
     alone = "The surface region of the film was measured twice."
     assert restorer.restore_text(alone) == alone

@@ -156,12 +156,15 @@ def test_explained_total_is_the_sum_of_its_components(tiny_restorer):
 
 
 def test_frequency_feature_is_clipped(tiny_table):
-    cfg = RestorerConfig(default_table=False, freq_clip=1.5)
+    cfg = RestorerConfig(default_table=False, freq_clip=1.5, freq_weight=1.0)
     table = PhraseTable([Row("zzqxv", ("the",), 0.5, "test"), Row("the", ("zzqxv",), 0.5, "test")])
     tokens = tokenize("zzqxv the")
     slots = build_lattice(tokens, table)
     scores = FrequencyScorer(cfg).score(tokens, slots)
     assert [s[0].frequency for s in scores] == [1.5, -1.5]
+    # the weight scales the clipped feature
+    half = FrequencyScorer(cfg.with_options(freq_weight=0.5)).score(tokens, slots)
+    assert [s[0].frequency for s in half] == [0.75, -0.75]
 
 
 def test_lemma_match_is_penalised(tiny_table):
