@@ -88,9 +88,10 @@ class RestorerConfig:
             likely than a synonym. Calibrated.
         lm_coverage: ``lm`` tier's ``coverage`` for the spin-rate estimate. Calibrated.
         lm_margin: ``lm`` tier's ``min_margin``. Calibrated.
-        lm_max_spin_rate: ``lm`` tier's ``max_spin_rate``. Calibrated: the language model
-            vetoes the replacements that read worse, so a heavily spun document may be
-            restored more boldly than the ``fast`` tier dares.
+        lm_max_spin_rate: ``lm`` tier's ``max_spin_rate`` (the ``fast`` tier keeps its own).
+            Calibrated together with ``lm_margin``: the language model weighs against the
+            replacements that read worse, so a heavily spun document may be restored more
+            boldly than the ``fast`` tier dares.
         lm_device: ``lm`` tier: ``"auto"`` (a GPU where the runtime was built for one) or
             ``"cpu"``.
         quotes: text inside quotation marks: ``"auto"`` estimates a separate spin rate there
