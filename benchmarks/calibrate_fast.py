@@ -5,8 +5,8 @@ to ``benchmarks/results/calibration-fast.json``. The chosen point is the one wit
 micro error reduction among those whose clean-text damage (dev originals and clean paragraphs
 combined) is zero, whose neighbours on the grid are damage-free too, and which with the
 optional thesaurus loaded still damages no clean text and leaves spun text no worse (see
-``choose``). Damage is the first criterion
-on purpose: a restorer that changes clean prose is worse than none.
+``choose``). Damage is the first criterion on purpose: a restorer that changes clean prose is
+worse than none.
 
 Usage::
 
