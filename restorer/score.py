@@ -257,8 +257,13 @@ def quote_channels(
     only by the document itself). With ``config.quotes == "auto"`` the spin rate inside the
     quotes is estimated from the evidence inside them, and the rest of the text from the
     evidence outside: a document whose quotes read as written keeps them, one whose quotes are
-    as spun as the rest has them restored. ``"keep"`` never edits quotes; ``"restore"`` (or a
-    text without quotes) returns the document's one channel term.
+    as spun as the rest has them restored. Both sides shrink toward the document's own rate,
+    not the clean prior: a few words of attribution around a long spun quote (``he stated``)
+    say too little to be judged clean on their own. Neither side is judged bolder than the
+    whole document: the split exists to keep quotations a spinner left alone, and a few
+    words' own estimate can run to the cap on one or two phrases (``stated that`` quoted in
+    clean news). ``"keep"`` never edits quotes;
+    ``"restore"`` (or a text without quotes) returns the document's one channel term.
     """
     mask = quote_mask(tokens)
     slot_inside = [mask[s.start] for s in slots]
@@ -272,6 +277,8 @@ def quote_channels(
     n_out = sum(words) - n_in
     ev_in = [e for e in evidence if mask[e[0]]]
     ev_out = [e for e in evidence if not mask[e[0]]]
-    ch_in = channel(estimate_spin_rate(n_in, ev_in, config.with_options(spin_prior=rho)))
-    ch_out = channel(estimate_spin_rate(n_out, ev_out, config))
+    around = config.with_options(spin_prior=rho)
+    whole = channel(rho)
+    ch_in = min(whole, channel(estimate_spin_rate(n_in, ev_in, around)))
+    ch_out = min(whole, channel(estimate_spin_rate(n_out, ev_out, around)))
     return [ch_in if q else ch_out for q in slot_inside]

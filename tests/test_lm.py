@@ -31,7 +31,13 @@ from restorer.lm import (
     resolve_model,
 )
 from restorer.lm_score import LMScorer, looks_like_name
-from restorer.score import FrequencyScorer, quote_channels, quote_mask
+from restorer.score import (
+    FrequencyScorer,
+    channel,
+    estimate_spin_rate,
+    quote_channels,
+    quote_mask,
+)
 from restorer.tokenize import tokenize
 
 # Bigram log-probabilities the stand-in knows (lower-cased words); anything else is -6.
@@ -372,6 +378,48 @@ def test_quotes_get_their_own_spin_rate() -> None:
     assert isinstance(
         quote_channels(tokens, slots, strong, 0.3, config.with_options(quotes="restore")), float
     )
+
+
+def test_a_short_text_around_spun_quotes_follows_the_document() -> None:
+    """Where the quote holds the evidence, the few words around it take the document's rate.
+
+    Both sides of a quotation shrink toward the document's spin rate, not toward the clean
+    prior: four words of attribution around a heavily spun quote say too little to be judged
+    clean on their own.
+    """
+    config = lm_config(quotes="auto")
+    text = 'The company mentioned: "the Related Press and the White Space and the house were fine".'
+    tokens = tokenize(text)
+    slots = build_lattice(tokens, TABLE, 5)
+    mask = quote_mask(tokens)
+    evidence = [(s.start, s.end, 5.0 if mask[s.start] else 0.0) for s in slots]
+    rho = 0.9
+    chans = quote_channels(tokens, slots, evidence, rho, config)
+    assert isinstance(chans, list)
+    outside = [c for c, s in zip(chans, slots, strict=False) if not mask[s.start]]
+    assert outside, "the table must match a word outside the quote"
+    # the clean prior (spin_prior 0.02) would put the channel near log(0.02/0.98) = -3.9
+    assert min(outside) > channel(0.5)
+
+
+def test_no_part_of_a_document_is_judged_bolder_than_the_whole() -> None:
+    """A short quote with a little evidence in clean prose keeps the document's low rate."""
+    config = lm_config(quotes="auto")
+    text = 'The firm said "the Related Press and the White Space" in a note on its plans today.'
+    tokens = tokenize(text)
+    slots = build_lattice(tokens, TABLE, 5)
+    mask = quote_mask(tokens)
+    assert any(mask[s.start] for s in slots)
+    evidence = [(s.start, s.end, 3.0 if mask[s.start] else -3.0) for s in slots]
+    rho = 0.03
+    chans = quote_channels(tokens, slots, evidence, rho, config)
+    assert isinstance(chans, list)
+    assert max(chans) <= channel(rho)
+    # on their own, the quote's words would be judged far bolder than the document
+    inside = [e for e in evidence if mask[e[0]]]
+    n_in = sum(1 for t, q in zip(tokens, mask, strict=True) if q and t.text.isalnum())
+    alone = estimate_spin_rate(n_in, inside, config.with_options(spin_prior=rho))
+    assert channel(alone) > channel(rho) + 1
 
 
 # -- choosing the tier ---------------------------------------------------------------------------
