@@ -41,8 +41,8 @@ GRID: dict[str, list[float]] = {
     "lm_weight": [0.5, 1.0],
     "lm_freq_weight": [0.0, 0.5],
     "lm_evidence_offset": [2.0, 4.0],
-    "lm_coverage": [0.03, 0.05, 0.07, 0.1, 0.15, 0.3],
-    "lm_margin": [0.0, 1.0, 2.0],
+    "lm_coverage": [0.03, 0.04, 0.05, 0.06, 0.07, 0.1, 0.15],
+    "lm_margin": [0.0, 1.0, 2.0, 3.0],
     "lm_max_spin_rate": [0.6, 0.8, 0.9, 0.95, 0.98, 0.99],
 }
 MARGIN_AXES = ("lm_evidence_offset", "lm_coverage", "lm_max_spin_rate")
