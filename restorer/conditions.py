@@ -35,6 +35,8 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
+from restorer.tokenize import is_word
+
 __all__ = [
     "Condition",
     "ConditionError",
@@ -140,7 +142,7 @@ class SegmentWords:
         n = 0
         for w in self.words:
             self.word_index.append(n)
-            if any(c.isalnum() for c in w):
+            if is_word(w):
                 n += 1
         self._by_first: dict[str, list[int]] = {}
         for i, w in enumerate(self.words):

@@ -28,7 +28,7 @@ from restorer.score import (
     quote_channels,
 )
 from restorer.table import PhraseTable, load_optional_table, load_table
-from restorer.tokenize import Token, iter_segments, split_segments
+from restorer.tokenize import Token, count_words, iter_segments, split_segments
 
 __all__ = [
     "Restorer",
@@ -236,7 +236,7 @@ class Restorer:
                 if any(tok.start < hi and lo < tok.end for lo, hi in focus):
                     near.update(range(i - reach, i + reach + 1))
             slots = [s for s in slots if not near.isdisjoint(range(s.start, s.end))]
-        n_words = sum(1 for t in tokens if any(c.isalnum() for c in t.text))
+        n_words = count_words(tokens)
         if not slots and not forced and not flagged:
             rho = estimate_spin_rate(n_words, [], self.config)
             return SegmentResult(

@@ -75,7 +75,7 @@ from restorer.lists import CERTAIN
 from restorer.render import article_for, match_case
 from restorer.score import Score, channel, mean_zipf, prior_log_odds
 from restorer.table import PhraseTable, Row
-from restorer.tokenize import Token, split_segments
+from restorer.tokenize import Token, is_word, split_segments
 
 __all__ = [
     "ARTICLE_EVIDENCE",
@@ -646,7 +646,7 @@ def _intact_spans(
     i = 0
     while i < len(tokens):
         tok = tokens[i]
-        if tok.protected or not any(c.isalnum() for c in tok.text):
+        if tok.protected or not is_word(tok.text):
             i += 1
             continue
         matches = canonicals.lookup(tokens, i, config.max_span_tokens)

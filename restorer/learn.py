@@ -41,7 +41,7 @@ from restorer.conditions import normalise_word
 from restorer.errors import InputError
 from restorer.inflect import analyses
 from restorer.table import Row
-from restorer.tokenize import Token, tokenize
+from restorer.tokenize import Token, is_word, tokenize
 
 __all__ = ["Swap", "align_swaps", "learn_rows", "read_pairs"]
 
@@ -77,7 +77,7 @@ def _key(token: Token) -> str:
 
 
 def _is_word(token: Token) -> bool:
-    return any(c.isalnum() for c in token.text)
+    return is_word(token.text)
 
 
 def align_swaps(spun: Sequence[Token], original: Sequence[Token]) -> Iterator[Swap]:

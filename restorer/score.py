@@ -26,7 +26,7 @@ from typing import NamedTuple, Protocol
 
 from restorer.candidates import Slot, span_text
 from restorer.config import RestorerConfig
-from restorer.tokenize import Token
+from restorer.tokenize import Token, is_word
 
 __all__ = [
     "FrequencyScorer",
@@ -272,7 +272,7 @@ def quote_channels(
     if config.quotes == "keep":
         outside = channel(rho)
         return [float("-inf") if q else outside for q in slot_inside]
-    words = [any(c.isalnum() for c in t.text) for t in tokens]
+    words = [is_word(t.text) for t in tokens]
     n_in = sum(1 for w, q in zip(words, mask, strict=True) if w and q)
     n_out = sum(words) - n_in
     ev_in = [e for e in evidence if mask[e[0]]]

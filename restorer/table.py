@@ -42,7 +42,7 @@ from typing import IO, NamedTuple
 from restorer.conditions import Condition, ConditionError, parse_condition
 from restorer.errors import TableFormatError
 from restorer.inflect import Analysis, analyses, dictionary_lemmas, lemmas
-from restorer.tokenize import Token, tokenize
+from restorer.tokenize import Token, is_word, tokenize
 
 __all__ = [
     "FORMAT_NAME",
@@ -259,7 +259,7 @@ class PhraseTable:
             words = _row_words(row.spun)
             if not row.case_sensitive:
                 words = tuple(w.lower() for w in words)
-            size = sum(1 for w in words if any(c.isalnum() for c in w))
+            size = sum(1 for w in words if is_word(w))
             index[words[0].lower()].append(_Entry(row, words, max(size, 1)))
         self._set_index(index)
 
@@ -308,7 +308,7 @@ class PhraseTable:
             if len(self._starts) >= _START_MEMO:
                 self._starts.clear()
             found = None
-            if any(c.isalnum() for c in text) and might_be_key(text, self._index):
+            if is_word(text) and might_be_key(text, self._index):
                 keys = [k for k in _word_forms(text) if k in self._index]
                 token = (Token(text, "", 0),)
                 matched = (
@@ -388,14 +388,22 @@ class PhraseTable:
         are passed over with one memo probe (:meth:`probe`).
         """
         memo = self._starts
+        pairs = self._pair_memo
+        last = len(tokens) - 1
         out: list[tuple[int, list[Match]]] = []
         for i, tok in enumerate(tokens):
-            probe = memo.get(tok.text, _UNSEEN)
+            text = tok.text
+            probe = memo.get(text, _UNSEEN)
             if probe is _UNSEEN:
-                probe = self.probe(tok.text)
+                probe = self.probe(text)
             if probe is None or tok.protected:
                 continue
-            found = self._lookup(tokens, i, max_length, probe) if probe.longer else probe.singles
+            # A word like "at" may start longer rows, but after most next words none can:
+            # the pair memo says so (an empty tuple) without a lookup.
+            if probe.longer and i < last and pairs.get((text, tokens[i + 1].text)) != ():
+                found = self._lookup(tokens, i, max_length, probe)
+            else:
+                found = probe.singles
             if found:
                 out.append((i, list(found)))
         return out

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, NamedTuple
 if TYPE_CHECKING:
     from spacy.tokenizer import Tokenizer
 
-__all__ = ["Token", "iter_segments", "split_segments", "tokenize"]
+__all__ = ["Token", "count_words", "is_word", "iter_segments", "split_segments", "tokenize"]
 
 
 class Token(NamedTuple):
@@ -38,6 +38,24 @@ class Token(NamedTuple):
 
 
 _SURROGATE = re.compile("[\ud800-\udfff]")
+
+# Python's \w is "alphanumeric (str.isalnum) or underscore", so this finds an alphanumeric
+# character, as ``any(c.isalnum() for c in text)`` does, at a third of its cost.
+_ALNUM = re.compile(r"[^\W_]").search
+
+
+def is_word(text: str) -> bool:
+    """Return whether a token's text has a letter or digit (a word, not punctuation).
+
+    >>> is_word("Press"), is_word("2024"), is_word("—"), is_word("_")
+    (True, True, False, False)
+    """
+    return _ALNUM(text) is not None
+
+
+def count_words(tokens: Iterable[Token]) -> int:
+    """Return how many tokens are words (:func:`is_word`): the spin rate's denominator."""
+    return sum(map(bool, map(_ALNUM, [t.text for t in tokens])))
 
 
 #: spaCy attributes read per token: offset, length, trailing space, URL and e-mail shapes
