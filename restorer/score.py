@@ -262,8 +262,8 @@ def quote_channels(
     say too little to be judged clean on their own. Neither side is judged bolder than the
     whole document: the split exists to keep quotations a spinner left alone, and a few
     words' own estimate can run to the cap on one or two phrases (``stated that`` quoted in
-    clean news). ``"keep"`` never edits quotes;
-    ``"restore"`` (or a text without quotes) returns the document's one channel term.
+    clean news). ``"keep"`` never edits quotes; ``"restore"`` (or a text without quotes)
+    returns the document's one channel term.
     """
     mask = quote_mask(tokens)
     slot_inside = [mask[s.start] for s in slots]
