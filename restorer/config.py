@@ -31,7 +31,7 @@ class RestorerConfig:
             language model judges each candidate in context; needs the SmolLM2 weights and
             llama-cpp-python) or ``"auto"``, the default: ``lm`` where installed, else
             ``fast`` (DESIGN.md §4). On the dev set the ``lm`` tier restores much more (micro
-            error reduction 0.584 against 0.379, both with no clean-text damage:
+            error reduction 0.602 against 0.379, both with no clean-text damage:
             ``benchmarks/results/quality-lm.json``, ``quality-fast.json``) but runs hundreds
             of times slower, so corpus-scale jobs (the datatrove steps, the spaCy
             component, detection) default to ``fast``.
@@ -96,8 +96,9 @@ class RestorerConfig:
             ``"cpu"``.
         quotes: text inside quotation marks: ``"auto"`` estimates a separate spin rate there
             from the evidence inside the quotes (many spinners leave quotations alone, others
-            rewrite them); ``"restore"`` treats quotes like other text; ``"keep"`` never edits
-            inside quotes. Used by the ``lm`` tier.
+            rewrite them), and another for the text around them, both drawn toward the
+            document's rate and neither above it; ``"restore"`` treats quotes like other text;
+            ``"keep"`` never edits inside quotes. Used by the ``lm`` tier.
     """
 
     model: str = "auto"
@@ -119,13 +120,13 @@ class RestorerConfig:
     allow: tuple[Path, ...] = ()
     deny: tuple[Path, ...] = ()
     lm_weight: float = 0.5
-    lm_freq_weight: float = 0.0
+    lm_freq_weight: float = 0.5
     lm_window: int = 4
     lm_context: int = 256
     lm_max_tokens: int = 1024
     lm_name_penalty: float = 2.0
     lm_evidence_offset: float = 2.0
-    lm_coverage: float = 0.07
+    lm_coverage: float = 0.05
     lm_margin: float = 2.0
     lm_max_spin_rate: float = 0.99
     lm_device: str = "auto"
