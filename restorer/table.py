@@ -400,10 +400,9 @@ class PhraseTable:
                 continue
             # A word like "at" may start longer rows, but after most next words none can:
             # the pair memo says so (an empty tuple) without a lookup.
+            found: Sequence[Match] = probe.singles
             if probe.longer and i < last and pairs.get((text, tokens[i + 1].text)) != ():
                 found = self._lookup(tokens, i, max_length, probe)
-            else:
-                found = probe.singles
             if found:
                 out.append((i, list(found)))
         return out
