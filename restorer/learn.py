@@ -76,10 +76,6 @@ def _key(token: Token) -> str:
     return normalise_word(token.text)
 
 
-def _is_word(token: Token) -> bool:
-    return is_word(token.text)
-
-
 def align_swaps(spun: Sequence[Token], original: Sequence[Token]) -> Iterator[Swap]:
     """Yield the differing stretches of two token sequences, in order.
 
@@ -139,7 +135,7 @@ def _swap_rows(
 ) -> list[tuple[str, str]]:
     """Return the ``(spun, canonical)`` rows one swap gives (see the module docstring)."""
     (i1, i2), (j1, j2) = swap.spun, swap.original
-    if not any(_is_word(t) for t in [*spun[i1:i2], *original[j1:j2]]):
+    if not any(is_word(t.text) for t in [*spun[i1:i2], *original[j1:j2]]):
         return []
     # A stretch that starts with a clitic (``not`` -> ``n't`` in ``is not`` -> ``isn't``) takes
     # the word it leans on, so the row is a whole word: ``is not -> isn't``.
@@ -149,7 +145,7 @@ def _swap_rows(
         i2 < len(spun)
         and j2 < len(original)
         and ((i2 > i1 and spun[i2 - 1].ws == "") or (j2 > j1 and original[j2 - 1].ws == ""))
-        and _is_word(spun[i2])
+        and is_word(spun[i2].text)
     ):
         i2, j2 = i2 + 1, j2 + 1
     if i1 == i2 or j1 == j2:
@@ -169,7 +165,7 @@ def _swap_rows(
     if n == j2 - j1:
         pieces = [((i1 + k, i1 + k + 1), (j1 + k, j1 + k + 1)) for k in range(n)] if n > 1 else []
         for s, o in pieces:
-            if _key(spun[s[0]]) != _key(original[o[0]]) and _is_word(spun[s[0]]):
+            if _key(spun[s[0]]) != _key(original[o[0]]) and is_word(spun[s[0]].text):
                 rows.append(_row_texts(spun, original, s, o))
         for s, o in [((i1, i2), (j1, j2)), *pieces]:
             if s[1] - s[0] != 1:

@@ -18,7 +18,7 @@ from collections.abc import Sequence
 import pytest
 
 from restorer import PhraseTable, Restorer, RestorerConfig, Row
-from restorer.candidates import build_lattice
+from restorer.candidates import Slot, build_lattice
 from restorer.errors import RestorerError
 from restorer.lm import (
     MODEL_ENV,
@@ -38,7 +38,7 @@ from restorer.score import (
     quote_channels,
     quote_mask,
 )
-from restorer.tokenize import tokenize
+from restorer.tokenize import Token, count_words, tokenize
 
 # Bigram log-probabilities the stand-in knows (lower-cased words); anything else is -6.
 PREFERRED = {
@@ -354,18 +354,34 @@ def test_quote_mask_straight_and_curly_and_line_breaks() -> None:
     assert not {"He", "said", "and", "then", "c", "d"} & inside
 
 
+def quoted(
+    text: str, inside: float, outside: float
+) -> tuple[list[Token], list[Slot], list[bool], list[tuple[int, int, float]]]:
+    """Tokens, TABLE's slots, the quote mask, and evidence ``inside``/``outside`` the quotes."""
+    tokens = tokenize(text)
+    slots = build_lattice(tokens, TABLE, 5)
+    mask = quote_mask(tokens)
+    evidence = [(s.start, s.end, inside if mask[s.start] else outside) for s in slots]
+    return tokens, slots, mask, evidence
+
+
+def split_channels(
+    chans: float | list[float], slots: Sequence[Slot], mask: Sequence[bool]
+) -> tuple[list[float], list[float]]:
+    """The channels of the slots inside and outside the quotes (one per slot expected)."""
+    assert isinstance(chans, list)
+    inside = [c for c, s in zip(chans, slots, strict=True) if mask[s.start]]
+    outside = [c for c, s in zip(chans, slots, strict=True) if not mask[s.start]]
+    return inside, outside
+
+
 def test_quotes_get_their_own_spin_rate() -> None:
     """Quoted text with no evidence keeps a low rate although the text around it is spun."""
     config = lm_config(quotes="auto")
     text = 'The Related Press said "the house is fine" and the White Space agreed.'
-    tokens = tokenize(text)
-    slots = build_lattice(tokens, TABLE, 5)
-    mask = quote_mask(tokens)
-    evidence = [(s.start, s.end, 5.0 if not mask[s.start] else -3.0) for s in slots]
+    tokens, slots, mask, evidence = quoted(text, inside=-3.0, outside=5.0)
     chans = quote_channels(tokens, slots, evidence, 0.3, config)
-    assert isinstance(chans, list)
-    inside = [c for c, s in zip(chans, slots, strict=False) if mask[s.start]]
-    outside = [c for c, s in zip(chans, slots, strict=False) if not mask[s.start]]
+    inside, outside = split_channels(chans, slots, mask)
     assert inside and outside and max(inside) < min(outside)
     # the same quote full of evidence gets a rate as high as the text around it
     strong = [(s.start, s.end, 5.0) for s in slots]
@@ -389,14 +405,10 @@ def test_a_short_text_around_spun_quotes_follows_the_document() -> None:
     """
     config = lm_config(quotes="auto")
     text = 'The company mentioned: "the Related Press and the White Space and the house were fine".'
-    tokens = tokenize(text)
-    slots = build_lattice(tokens, TABLE, 5)
-    mask = quote_mask(tokens)
-    evidence = [(s.start, s.end, 5.0 if mask[s.start] else 0.0) for s in slots]
+    tokens, slots, mask, evidence = quoted(text, inside=5.0, outside=0.0)
     rho = 0.9
     chans = quote_channels(tokens, slots, evidence, rho, config)
-    assert isinstance(chans, list)
-    outside = [c for c, s in zip(chans, slots, strict=False) if not mask[s.start]]
+    _, outside = split_channels(chans, slots, mask)
     assert outside, "the table must match a word outside the quote"
     # the clean prior (spin_prior 0.02) would put the channel near log(0.02/0.98) = -3.9
     assert min(outside) > channel(0.5)
@@ -406,18 +418,15 @@ def test_no_part_of_a_document_is_judged_bolder_than_the_whole() -> None:
     """A short quote with a little evidence in clean prose keeps the document's low rate."""
     config = lm_config(quotes="auto")
     text = 'The firm said "the Related Press and the White Space" in a note on its plans today.'
-    tokens = tokenize(text)
-    slots = build_lattice(tokens, TABLE, 5)
-    mask = quote_mask(tokens)
+    tokens, slots, mask, evidence = quoted(text, inside=3.0, outside=-3.0)
     assert any(mask[s.start] for s in slots)
-    evidence = [(s.start, s.end, 3.0 if mask[s.start] else -3.0) for s in slots]
     rho = 0.03
     chans = quote_channels(tokens, slots, evidence, rho, config)
-    assert isinstance(chans, list)
-    assert max(chans) <= channel(rho)
+    inside_chans, outside_chans = split_channels(chans, slots, mask)
+    assert max(inside_chans + outside_chans) <= channel(rho)
     # on their own, the quote's words would be judged far bolder than the document
     inside = [e for e in evidence if mask[e[0]]]
-    n_in = sum(1 for t, q in zip(tokens, mask, strict=True) if q and t.text.isalnum())
+    n_in = count_words(t for t, q in zip(tokens, mask, strict=True) if q)
     alone = estimate_spin_rate(n_in, inside, config.with_options(spin_prior=rho))
     assert channel(alone) > channel(rho) + 1
 
