@@ -23,6 +23,28 @@ _TAGS = {
 _BASE_TAGS = {"VB", "VBP", "NN", "JJ"}
 
 
+@functools.lru_cache(maxsize=65_536)
+def _all_lemmas(word: str) -> dict[str, tuple[str, ...]]:
+    """Return lemminflect's dictionary lemmas of a lower-case word, by POS (shared: never mutate).
+
+    Memoised here because lemminflect deep-copies its answer on every call, which made it the
+    largest cost of reading new words; the same word is asked about by several callers.
+    """
+    import lemminflect
+
+    found: dict[str, tuple[str, ...]] = lemminflect.getAllLemmas(word)
+    return found
+
+
+@functools.lru_cache(maxsize=65_536)
+def _all_inflections(lemma: str, upos: str) -> dict[str, tuple[str, ...]]:
+    """Return lemminflect's inflections of a lemma, by Penn tag (shared: never mutate)."""
+    import lemminflect
+
+    forms: dict[str, tuple[str, ...]] = lemminflect.getAllInflections(lemma, upos=upos)
+    return forms
+
+
 class Analysis(NamedTuple):
     """One reading of a word form: its lemma, universal POS and Penn tag."""
 
@@ -45,14 +67,12 @@ def analyses(word: str) -> tuple[Analysis, ...]:
     >>> analyses("zzqx")
     ()
     """
-    import lemminflect
-
     out: list[Analysis] = []
-    for upos, found in lemminflect.getAllLemmas(word).items():
+    for upos, found in _all_lemmas(word).items():
         if upos not in _TAGS:
             continue
         for lemma in found:
-            forms = lemminflect.getAllInflections(lemma, upos=upos)
+            forms = _all_inflections(lemma, upos)
             tags = [tag for tag in _TAGS[upos] if word in forms.get(tag, ())]
             if word == lemma and not tags:
                 tags = [_TAGS[upos][0]]
@@ -72,9 +92,7 @@ def dictionary_lemmas(word: str) -> list[str]:
     >>> dictionary_lemmas("mentioned")
     ['mention']
     """
-    import lemminflect
-
-    found = lemminflect.getAllLemmas(word)
+    found = _all_lemmas(word)
     return [lemma for upos, ls in found.items() if upos in _TAGS for lemma in ls]
 
 
@@ -88,7 +106,7 @@ def _inflect_word(word: str, upos: str, tag: str) -> str | None:
     import lemminflect
 
     lower = word.lower()
-    base = lemminflect.getAllLemmas(lower).get(upos)
+    base = _all_lemmas(lower).get(upos)
     lemma = base[0] if base else lower
     forms = lemminflect.getInflection(lemma, tag=tag, inflect_oov=False)
     if not forms:
@@ -114,12 +132,10 @@ def inflect_phrase(phrase: str, upos: str, tag: str) -> str | None:
     >>> inflect_phrase("figure out", "VERB", "VBG")
     'figuring out'
     """
-    import lemminflect
-
     words = phrase.split(" ")
     order = range(len(words)) if upos == "VERB" else range(len(words) - 1, -1, -1)
     for i in order:
-        if upos in lemminflect.getAllLemmas(words[i].lower()) or len(words) == 1:
+        if upos in _all_lemmas(words[i].lower()) or len(words) == 1:
             form = _inflect_word(words[i], upos, tag)
             if form is None:
                 return None

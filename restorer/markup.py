@@ -80,8 +80,10 @@ _URL_TRAILING = ".,;:!?'\"*_~"
 _BRACKETS = (("(", ")"), ("[", "]"), ("{", "}"))
 _BACKTICKS = re.compile(r"`+")
 _BLANK_LINE = re.compile(r"\n[ \t]*\n")
-# Lookbehinds make each match start at the beginning of a run, so a run is scanned once.
-_PUNCT_RUN = re.compile(rf"(?<![^\w\s])(?<!_)(?:[^\w\s]|_){{{MAX_PUNCT_RUN + 1},}}")
+# Leftmost matching starts each match at the beginning of its run and the greedy repeat takes
+# the whole run, so a run is scanned once; a shorter run costs at most MAX_PUNCT_RUN steps a
+# position.
+_PUNCT_RUN = re.compile(rf"(?:[^\w\s]|_){{{MAX_PUNCT_RUN + 1},}}")
 # Control characters other than whitespace (Cc) and the format characters (Cf) of current
 # Unicode that occur in text: soft hyphen, Arabic and Syriac marks, zero-width characters,
 # bidirectional marks, embeddings and isolates, invisible operators, BOM, interlinear

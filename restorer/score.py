@@ -193,15 +193,17 @@ def estimate_spin_rate(
     rho = config.spin_prior
     if not evidence:
         return (a / b) if n_words == 0 else a / (n_words + b)
+    # A token's chance of being spun is that of its best slot, and the sigmoid is monotone:
+    # so each token needs only its best base score, found once rather than every iteration.
+    best: dict[int, float] = {}
+    for start, end, base in evidence:
+        for t in range(start, end):
+            if t not in best or base > best[t]:
+                best[t] = base
+    bases = list(best.values())
     for _ in range(50):
         ch = channel(rho)
-        covered: dict[int, float] = {}
-        for start, end, base in evidence:
-            p = _sigmoid(base + ch)
-            for t in range(start, end):
-                if p > covered.get(t, 0.0):
-                    covered[t] = p
-        expected = sum(covered.values()) / config.coverage
+        expected = sum([_sigmoid(base + ch) for base in bases]) / config.coverage
         new = min(config.max_spin_rate, (expected + a) / (n_words + b))
         new = max(new, 1e-4)
         if abs(new - rho) < 1e-5:
@@ -265,9 +267,11 @@ def quote_channels(
     clean news). ``"keep"`` never edits quotes; ``"restore"`` (or a text without quotes)
     returns the document's one channel term.
     """
+    if config.quotes == "restore":
+        return channel(rho)
     mask = quote_mask(tokens)
     slot_inside = [mask[s.start] for s in slots]
-    if config.quotes == "restore" or not any(slot_inside):
+    if not any(slot_inside):
         return channel(rho)
     if config.quotes == "keep":
         outside = channel(rho)

@@ -58,8 +58,8 @@ def count_words(tokens: Iterable[Token]) -> int:
     return sum(map(bool, map(_ALNUM, [t.text for t in tokens])))
 
 
-#: spaCy attributes read per token: offset, length, trailing space, URL and e-mail shapes
-_ATTRS = ("IDX", "LENGTH", "SPACY", "LIKE_URL", "LIKE_EMAIL")
+#: spaCy attributes read per token: offset, length, trailing space
+_ATTRS = ("IDX", "LENGTH", "SPACY")
 
 
 @functools.cache
@@ -83,13 +83,18 @@ def tokenize(text: str) -> list[Token]:
     safe = _SURROGATE.sub("\ufffd", text)
     doc = _tokenizer()(safe)
     if safe is text:
-        # Read the offsets as one array rather than through spaCy Token objects: building a
-        # Python object per token costs more than the tokenization itself.
+        # Read the offsets as arrays rather than through spaCy Token objects: building a
+        # Python object per token costs more than the tokenization itself. spaCy's URL check
+        # needs a "." or a scheme's ":" and its e-mail check an "@", so only tokens with one
+        # of those are asked.
         out: list[Token] = []
         append = out.append
-        for idx, length, space, url, email in doc.to_array(_ATTRS).tolist():
+        new = tuple.__new__
+        starts, lengths, spaces = doc.to_array(_ATTRS).T.tolist()
+        for k, (idx, length, space) in enumerate(zip(starts, lengths, spaces, strict=True)):
             word = text[idx : idx + length]
-            append(Token(word, " " if space else "", idx, bool(url or email) or "@" in word))
+            protected = "@" in word or (("." in word or ":" in word) and doc[k].like_url)
+            append(new(Token, (word, " " if space else "", idx, protected)))
         return out
     return [
         _token(

@@ -102,6 +102,33 @@ def test_more_spun_phrases_give_a_higher_spin_rate(tiny_restorer):
     )
 
 
+def test_spin_rate_takes_each_tokens_best_covering_slot():
+    """Overlapping slots: a token counts once, with the chance of the best slot covering it."""
+    cfg = RestorerConfig(default_table=False)
+    evidence = [(0, 3, -1.0), (1, 2, 3.0), (2, 5, 0.5), (4, 5, -2.0), (8, 9, 1.5)]
+    best = {0: -1.0, 1: 3.0, 2: 0.5, 3: 0.5, 4: 0.5, 8: 1.5}
+
+    def fixed_point(bases: list[float]) -> float:
+        a, b = cfg.spin_prior * cfg.spin_prior_weight, cfg.spin_prior_weight
+        rho = cfg.spin_prior
+        for _ in range(50):
+            ch = channel(rho)
+            expected = sum(1 / (1 + math.exp(-(x + ch))) for x in bases) / cfg.coverage
+            new = max(min(cfg.max_spin_rate, (expected + a) / (40 + b)), 1e-4)
+            if abs(new - rho) < 1e-5:
+                return new
+            rho = new
+        return rho
+
+    assert estimate_spin_rate(40, evidence, cfg) == pytest.approx(
+        fixed_point(list(best.values())), rel=1e-9
+    )
+    # the same evidence in another order gives the same rate
+    assert estimate_spin_rate(40, evidence[::-1], cfg) == pytest.approx(
+        estimate_spin_rate(40, evidence, cfg), rel=1e-12
+    )
+
+
 def test_spin_rate_stays_in_bounds():
     cfg = RestorerConfig(default_table=False)
     assert 0 < estimate_spin_rate(0, [], cfg) < 1

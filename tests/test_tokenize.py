@@ -79,8 +79,12 @@ def test_tokenize_examples(text, words):
 
 @pytest.mark.parametrize(
     "text",
-    ["see https://example.com/spy-agency for more", "write to press@example.org today"],
-    ids=["url", "email"],
+    [
+        "see https://example.com/spy-agency for more",
+        "write to press@example.org today",
+        "served at http://example:8080 locally",
+    ],
+    ids=["url", "email", "url-without-dot"],
 )
 def test_urls_and_emails_are_protected(text):
     protected = [t.text for t in tokenize(text) if t.protected]
@@ -145,3 +149,26 @@ def test_text_without_whitespace_is_cut_hard():
 def test_empty_input_gives_no_segments():
     assert list(split_segments("", 10)) == []
     assert list(iter_segments(["", ""], 10)) == []
+
+
+ADDRESSY = st.lists(
+    st.one_of(
+        st.text(max_size=6),
+        st.sampled_from(
+            ["http://", "https://", "www.", ".com", ".org", ":", "/", "@", ".", " ", "e.g.", "x"]
+        ),
+    )
+).map("".join)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.one_of(TEXT, ADDRESSY))
+def test_protected_tokens_are_spacys_urls_and_emails(text):
+    """A token is protected exactly when spaCy calls it a URL or an e-mail, or it has an "@"."""
+    import spacy
+
+    doc = spacy.blank("en").tokenizer(text)
+    expected = [t.like_url or t.like_email or "@" in t.text for t in doc]
+    tokens = tokenize(text)
+    if len(tokens) == len(doc):  # texts with lone surrogates are tokenized from a copy
+        assert [t.protected for t in tokens] == expected
