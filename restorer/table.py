@@ -273,6 +273,7 @@ class PhraseTable:
         self._canonicals: frozenset[str] | None = None
         self._starts: dict[str, _Probe | None] = {}
         self._pair_memo: dict[tuple[str, str], tuple[_Entry, ...]] = {}
+        self._triple_memo: dict[tuple[str, str, str], tuple[_Entry, ...]] = {}
         # The lookup index proper. Rows of one word by their word; longer rows by their first
         # two words, since most rows that start with a common word (``the``, ``in``) fail on
         # the second: _match_entry accepts a word only if the token, lower-cased, is that word
@@ -439,13 +440,41 @@ class PhraseTable:
             entries = self._pair_memo[pair] = tuple(found)
         return entries
 
+    def _third_word(
+        self, entries: tuple[_Entry, ...], first: str, second: str, third: str
+    ) -> tuple[_Entry, ...]:
+        """Return ``entries`` less the rows of three or more words that ``third`` cannot go on.
+
+        ``in the`` starts dozens of rows (``in the meantime``, ``in the event that``) and the
+        third token rules out nearly all of them. A word of a row that is not case-sensitive
+        matches a token only if it is one of the token's forms (its lower-case text or a
+        lemma: :func:`_word_forms`), so the rest cannot match. Memoised per three token texts,
+        like :meth:`_longer_entries`.
+        """
+        key = (first, second, third)
+        kept = self._triple_memo.get(key)
+        if kept is None:
+            if len(self._triple_memo) >= _START_MEMO:
+                self._triple_memo.clear()
+            forms = _word_forms(third)
+            kept = self._triple_memo[key] = tuple(
+                e
+                for e in entries
+                if len(e.words) < 3 or e.words[2] in forms or e.row.case_sensitive
+            )
+        return kept
+
     def _lookup(
         self, tokens: Sequence[Token], i: int, max_length: int, probe: _Probe
     ) -> list[Match]:
         found = list(probe.singles)
         end = len(tokens)
         if i + 1 < end:
-            for entry in self._longer_entries(probe, tokens[i].text, tokens[i + 1].text):
+            entries = self._longer_entries(probe, tokens[i].text, tokens[i + 1].text)
+            if entries and i + 2 < end:
+                first, second, third = tokens[i].text, tokens[i + 1].text, tokens[i + 2].text
+                entries = self._third_word(entries, first, second, third)
+            for entry in entries:
                 if entry.size > max_length or i + len(entry.words) > end:
                     continue
                 match = _match_entry(entry, tokens, i)

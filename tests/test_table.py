@@ -372,6 +372,11 @@ INDEX_ROWS = [
     Row("put together", ("prepare",), 0.4, "test"),
     Row("man-in-the-middle", ("interceptor",), 0.4, "test"),
     Row("naïve café", ("simple bar",), 0.4, "test"),
+    # rows of three or more words that share their first two (the third-word filter)
+    Row("in the meantime", ("meanwhile",), 0.6, "test"),
+    Row("in the event that", ("if",), 0.6, "test"),
+    Row("in the mention of", ("in the case of",), 0.6, "test"),
+    Row("in the Related Press", ("in the Associated Press",), 0.6, "test"),
 ]
 INDEX_WORDS = [
     "mention",
@@ -406,6 +411,10 @@ INDEX_WORDS = [
     ".",
     ",",
     "https://x.org",
+    "meantime",
+    "event",
+    "that",
+    "RELATED",
 ]
 
 
@@ -433,18 +442,38 @@ def test_scan_and_lookup_agree_with_trying_every_row(words, max_length):
     assert table.scan(tokens, max_length) == [(i, found) for i, found in expected if found]
 
 
+@pytest.mark.parametrize(
+    ("text", "spun"),
+    [
+        ("in the meantime", "in the meantime"),
+        ("In the event that", "in the event that"),
+        ("in the mentioned of", "in the mention of"),  # the third word through its lemma
+        ("IN THE RELATED PRESS", "in the Related Press"),  # a case-sensitive row, in capitals
+        ("in the related press", "in the"),  # ... and not in lower case
+    ],
+)
+def test_rows_sharing_two_words_are_told_apart_by_the_third(text, spun):
+    table = PhraseTable(INDEX_ROWS)
+    tokens = tokenize(text)
+    found = table.lookup(tokens, 0)
+    assert found == _brute_force(table, tokens, 0, 5)
+    assert found[0].row.spun == spun
+
+
 def test_the_lookup_memo_stays_bounded(monkeypatch):
     import restorer.table
 
     monkeypatch.setattr(restorer.table, "_START_MEMO", 5)
     table = PhraseTable(INDEX_ROWS)
     for n in range(40):
-        tokens = tokenize(f"word{n} in keeping with other{n} mentioned")
+        tokens = tokenize(f"word{n} in keeping with other{n} mentioned in the other{n}")
         assert [m.row.spun for _, found in table.scan(tokens) for m in found] == [
             "in keeping with",
             "mention",
+            "in the",
         ]
         assert len(table._starts) <= 5 and len(table._pair_memo) <= 5
+        assert len(table._triple_memo) <= 5
 
 
 def test_scan_orders_one_word_matches_like_lookup():
