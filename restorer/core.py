@@ -15,7 +15,7 @@ from restorer.config import RestorerConfig
 from restorer.decode import Choice, decode
 from restorer.edits import Edit, RestoredText, Source, compose_edits, landed_ranges
 from restorer.imports import load_any_table
-from restorer.language import NOT_ENGLISH_NOTE, guess_english
+from restorer.language import NOT_ENGLISH_NOTE, is_english
 from restorer.lists import CERTAIN, UserLists
 from restorer.markup import protected_ranges, tokenize_around, unprotected_text
 from restorer.render import article_for, match_case
@@ -209,16 +209,16 @@ class Restorer:
 
         Markup, code, URLs and e-mail addresses (:func:`~restorer.markup.protected_ranges`)
         become protected tokens that no row can match, and a segment that is not English
-        (:func:`~restorer.language.guess_english`) is left alone with a note. ``focus``
+        (:func:`~restorer.language.is_english`) is left alone with a note. ``focus``
         (character ranges) keeps only the slots within ``reach`` tokens of one of them, and
         ``spin_rate`` replaces the estimate from this pass's evidence (both for a later pass of
         the same segment).
         """
         ranges = protected_ranges(text)
-        language = guess_english(unprotected_text(text, ranges))
-        if not language.english:
-            rho = estimate_spin_rate(language.words, [], self.config)
-            return SegmentResult(0, text, text, [], rho, language.words, (NOT_ENGLISH_NOTE,))
+        english, words = is_english(unprotected_text(text, ranges))
+        if not english:
+            rho = estimate_spin_rate(words, [], self.config)
+            return SegmentResult(0, text, text, [], rho, words, (NOT_ENGLISH_NOTE,))
         tokens = tokenize_around(text, ranges)
         lists = self.lists
         table = self.table

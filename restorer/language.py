@@ -34,6 +34,7 @@ __all__ = [
     "OTHER_LANGUAGES",
     "LanguageGuess",
     "guess_english",
+    "is_english",
 ]
 
 #: Fewer words than this and the check does not decide: a headline or a caption is restored.
@@ -114,3 +115,22 @@ def guess_english(text: str) -> LanguageGuess:
     english = sum(map(_is_english_word, map(str.lower, found)))
     decided = words >= MIN_WORDS and english < MIN_ENGLISH_SHARE * words
     return LanguageGuess(not decided, words, english)
+
+
+def is_english(text: str) -> tuple[bool, int]:
+    """Return :func:`guess_english`'s verdict and word count, counting no more than needed.
+
+    The pipeline asks this of every segment, and most are English: once the words counted
+    reach :data:`MIN_ENGLISH_SHARE` of the whole, the rest cannot change the verdict. The
+    first half of the words usually settles it.
+    """
+    found = _WORD.findall(text)
+    words = len(found)
+    if words < MIN_WORDS:
+        return True, words
+    need = MIN_ENGLISH_SHARE * words
+    half = words // 2
+    english = sum(map(_is_english_word, map(str.lower, found[:half])))
+    if english < need:
+        english += sum(map(_is_english_word, map(str.lower, found[half:])))
+    return english >= need, words

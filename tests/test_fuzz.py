@@ -32,7 +32,7 @@ from hypothesis import strategies as st
 
 from restorer import InputError, Restorer, RestorerConfig, apply_edits
 from restorer.files import read_chunks
-from restorer.language import guess_english
+from restorer.language import guess_english, is_english
 from restorer.markup import merge_ranges, protected_ranges, tokenize_around
 
 FUZZ_SECONDS = float(os.environ.get("RESTORER_FUZZ_SECONDS", "5"))
@@ -245,12 +245,49 @@ def test_protected_ranges_are_sorted_disjoint_and_lossless(text):
     assert covered == ranges  # each range is exactly one token
 
 
+def _punctuation_like(c: str) -> bool:
+    """Neither a letter, a digit nor whitespace: what a protected punctuation run is made of."""
+    return not c.isalnum() and not c.isspace()
+
+
+@pytest.mark.parametrize("code", [*range(128), 0xA0, 0xAD, 0x2014, 0x2028, 0x3000, 0xFF01])
+def test_punctuation_runs_are_protected_by_what_they_are_made_of(code):
+    """ASCII text takes a faster path: every character must be judged the same as elsewhere."""
+    run = chr(code) * 12
+    for text in (f"a {run} b", f"a {run} b \u00e9"):  # ASCII text, and not
+        start = text.index(run)
+        covered = any(a <= start and start + len(run) <= b for a, b in protected_ranges(text))
+        invisible = (code < 0x20 and not chr(code).isspace()) or code in (0x7F, 0xAD)
+        assert covered == (_punctuation_like(chr(code)) or invisible), (hex(code), text)
+
+
 @settings(SETTINGS, max_examples=200)
 @given(st.text())
 def test_language_guess_never_raises(text):
     guess = guess_english(text)
     assert 0 <= guess.english_words <= guess.words
     assert guess.english or guess.words >= 10
+
+
+MIXED_WORDS = st.sampled_from(
+    ["the", "agency", "said", "el", "gobierno", "que", "der", "zzqx", "Press", "école", "2024"]
+)
+
+
+@settings(SETTINGS, max_examples=300)
+@given(st.one_of(st.text(), st.lists(MIXED_WORDS, max_size=40).map(" ".join)))
+def test_the_pipelines_short_language_check_agrees_with_the_full_guess(text):
+    """is_english stops counting early; its verdict must be guess_english's, near the line too."""
+    guess = guess_english(text)
+    assert is_english(text) == (guess.english, guess.words)
+
+
+@pytest.mark.parametrize("english", [3, 4, 5])
+def test_the_short_language_check_on_the_line(english):
+    """Ten words, four of them English, is exactly the share that still counts as English."""
+    text = " ".join(["zzqx"] * (10 - english) + ["the", "agency", "said", "that", "it"][:english])
+    assert guess_english(text).english_words == english
+    assert is_english(text) == (english >= 4, 10) == (guess_english(text).english, 10)
 
 
 def _decode(data: bytes, errors: str, chunk_bytes: int) -> str | InputError:
