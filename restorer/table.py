@@ -31,6 +31,7 @@ import contextlib
 import functools
 import gzip
 import importlib.resources
+import itertools
 import re
 import zlib
 from collections import defaultdict
@@ -388,13 +389,17 @@ class PhraseTable:
         The same as calling :meth:`lookup` at every position, and much faster: most tokens
         are passed over with one memo probe (:meth:`probe`).
         """
-        memo = self._starts
         pairs = self._pair_memo
         last = len(tokens) - 1
         out: list[tuple[int, list[Match]]] = []
-        for i, tok in enumerate(tokens):
+        # The memo probes run in C (map); only tokens whose text may start a row (a _Probe,
+        # or _UNSEEN for a text not probed yet; both are non-empty tuples) come back to Python.
+        texts = [t.text for t in tokens]
+        probes = list(map(self._starts.get, texts, itertools.repeat(_UNSEEN)))
+        for i in itertools.compress(range(len(texts)), probes):
+            tok = tokens[i]
             text = tok.text
-            probe = memo.get(text, _UNSEEN)
+            probe = probes[i]
             if probe is _UNSEEN:
                 probe = self.probe(text)
             if probe is None or tok.protected:
