@@ -22,7 +22,9 @@ once) of the process tree, the batch process plus its workers, sampled every 0.1
 
 Ratios are the figures (issue 7's targets): fast batch at least 1/3 of the tokenizer's words/s,
 and ``-j 2`` at least 1.6 times ``-j 1``. Timings on a shared machine vary: the load average
-before and after is saved with the result, ``--repeat`` keeps the best of several runs, and
+before and after is saved with the result, ``--repeat`` runs every system once per round and
+keeps each one's best (the two ratios are also taken within each round, back to back, and
+their median saved beside the best-of figures), and
 words per CPU second (user + system time of the whole process tree) are saved beside words per
 wall-clock second, since they hold up when other work competes for the cores (the ``-j 2``
 speed-up needs idle cores and cannot be measured without them).
@@ -44,6 +46,7 @@ import json
 import os
 import random
 import resource
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -71,6 +74,10 @@ SYNTHETIC_WORDS = (
     "primary undercover agent company staff extra home"
 )
 RESTORER = VENV_BIN / "restorer"
+#: the reference processes: (kind given to REFERENCE, name in the result)
+REFERENCES = (("tokenizer", "tokenizer"), ("ftfy", "ftfy"), ("restore", "restore_loop"))
+#: the systems run once in every round
+ROUND_SYSTEMS = ("tokenizer", "ftfy", "restore_loop", "batch_fast_j1", "batch_fast_j2")
 
 # A reference process: read the JSONL, parse every line, time the loop over the texts.
 REFERENCE = r"""
@@ -206,15 +213,18 @@ def best(runs: list[dict[str, Any]]) -> dict[str, Any]:
     return min(runs, key=lambda r: r["wall_seconds"])
 
 
-def reference(kind: str, corpus: Path, words: int, repeat: int) -> dict[str, Any]:
-    runs = []
-    for _ in range(repeat):
-        run = run_measured([sys.executable, "-c", REFERENCE, kind, str(corpus)])
-        if run["exit_code"] != 0:
-            raise SystemExit(f"{kind} reference failed: {run['stderr_tail']}")
-        run.update(json.loads(run.pop("stdout")))
-        runs.append(run)
-    run = min(runs, key=lambda r: r["loop_seconds"])
+def reference_run(kind: str, corpus: Path) -> dict[str, Any]:
+    """One run of a reference process (``tokenizer``, ``ftfy`` or ``restore``)."""
+    run = run_measured([sys.executable, "-c", REFERENCE, kind, str(corpus)])
+    if run["exit_code"] != 0:
+        raise SystemExit(f"{kind} reference failed: {run['stderr_tail']}")
+    run.update(json.loads(run.pop("stdout")))
+    return run
+
+
+def best_reference(runs: list[dict[str, Any]], words: int) -> dict[str, Any]:
+    """The run with the fastest loop, with its rates."""
+    run = dict(min(runs, key=lambda r: r["loop_seconds"]))
     run["loop_words_per_s"] = round(words / run["loop_seconds"])
     run["loop_words_per_cpu_s"] = round(words / run["loop_cpu_seconds"])
     run["process_words_per_s"] = round(words / run["wall_seconds"])
@@ -222,23 +232,30 @@ def reference(kind: str, corpus: Path, words: int, repeat: int) -> dict[str, Any
     return run
 
 
-def batch(
-    corpus: Path, out: Path, words: int, jobs: int, repeat: int, model: str = "fast"
-) -> dict[str, Any]:
-    runs = []
-    for _ in range(repeat):
-        out.unlink(missing_ok=True)
-        cmd = [str(RESTORER), "batch", str(corpus), "-o", str(out), "-q", "-j", str(jobs)]
-        cmd += ["--model", model]
-        run = run_measured(cmd)
-        run.pop("stdout")
-        if run["exit_code"] != 0:
-            raise SystemExit(f"batch --model {model} -j {jobs} failed: {run['stderr_tail']}")
-        runs.append(run)
-    run = best(runs)
+def batch_run(corpus: Path, out: Path, jobs: int, model: str = "fast") -> dict[str, Any]:
+    """One run of the whole ``restorer batch`` command."""
+    out.unlink(missing_ok=True)
+    cmd = [str(RESTORER), "batch", str(corpus), "-o", str(out), "-q", "-j", str(jobs)]
+    cmd += ["--model", model]
+    run = run_measured(cmd)
+    run.pop("stdout")
+    if run["exit_code"] != 0:
+        raise SystemExit(f"batch --model {model} -j {jobs} failed: {run['stderr_tail']}")
+    return run
+
+
+def best_batch(runs: list[dict[str, Any]], words: int) -> dict[str, Any]:
+    """The fastest run, with its rates."""
+    run = dict(best(runs))
     run["process_words_per_s"] = round(words / run["wall_seconds"])
     run["process_words_per_cpu_s"] = round(words / max(run["cpu_seconds"], 1e-9))
     return run
+
+
+def batch(
+    corpus: Path, out: Path, words: int, jobs: int, repeat: int, model: str = "fast"
+) -> dict[str, Any]:
+    return best_batch([batch_run(corpus, out, jobs, model) for _ in range(repeat)], words)
 
 
 LM_CHECK = (
@@ -280,7 +297,7 @@ def main() -> int:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--devset", type=Path, default=DEFAULT_DEVSET)
     p.add_argument("--records", type=int, default=20_000, help="records in the corpus")
-    p.add_argument("--repeat", type=int, default=1, help="runs per system; the best is kept")
+    p.add_argument("--repeat", type=int, default=1, help="rounds; each system's best is kept")
     p.add_argument(
         "--lm-records", type=int, default=100, help="records for the (slow) lm runs; 0 skips"
     )
@@ -299,15 +316,30 @@ def main() -> int:
         size = corpus.stat().st_size
         mib = size / 2**20
         print(f"corpus: {args.records:,} records, {words:,} words, {mib:.1f} MiB ({source})")
-        results: dict[str, Any] = {}
-        results["tokenizer"] = reference("tokenizer", corpus, words, args.repeat)
-        results["ftfy"] = reference("ftfy", corpus, words, args.repeat)
-        results["restore_loop"] = reference("restore", corpus, words, args.repeat)
+        # Rounds: every system once per round, so a spell of a slower machine falls on all
+        # of them rather than on one system's repeats (ratios are compared per round too).
+        runs: dict[str, list[dict[str, Any]]] = {name: [] for name in ROUND_SYSTEMS}
+        for _ in range(args.repeat):
+            for kind, name in REFERENCES:
+                runs[name].append(reference_run(kind, corpus))
+            for jobs in (1, 2):
+                runs[f"batch_fast_j{jobs}"].append(batch_run(corpus, Path(tmp) / "out.jsonl", jobs))
+        results: dict[str, Any] = {
+            name: best_reference(runs[name], words)
+            for name in ("tokenizer", "ftfy", "restore_loop")
+        }
         for jobs in (1, 2):
-            results[f"batch_fast_j{jobs}"] = batch(
-                corpus, Path(tmp) / "out.jsonl", words, jobs, args.repeat
-            )
+            results[f"batch_fast_j{jobs}"] = best_batch(runs[f"batch_fast_j{jobs}"], words)
         results.update(lm_runs(corpus, Path(tmp), args.lm_records, args.repeat))
+    rounds = [
+        {
+            "batch_j1_vs_tokenizer_loop": round(tok["loop_seconds"] / j1["wall_seconds"], 3),
+            "batch_j2_vs_j1": round(j1["wall_seconds"] / j2["wall_seconds"], 3),
+        }
+        for tok, j1, j2 in zip(
+            runs["tokenizer"], runs["batch_fast_j1"], runs["batch_fast_j2"], strict=True
+        )
+    ]
     load_after = os.getloadavg()
 
     tok = results["tokenizer"]
@@ -332,6 +364,13 @@ def main() -> int:
         "batch_j1_vs_restore_loop": ratio(
             j1["process_words_per_s"], results["restore_loop"]["loop_words_per_s"]
         ),
+        # the same two ratios within each round (systems run back to back), their median
+        "batch_j1_vs_tokenizer_loop_median_of_rounds": round(
+            statistics.median(r["batch_j1_vs_tokenizer_loop"] for r in rounds), 3
+        ),
+        "batch_j2_vs_j1_median_of_rounds": round(
+            statistics.median(r["batch_j2_vs_j1"] for r in rounds), 3
+        ),
     }
     for jobs in (1, 2):
         lm = results.get(f"batch_lm_j{jobs}")
@@ -350,6 +389,7 @@ def main() -> int:
         "load_average_after": [round(x, 2) for x in load_after],
         "corpus": {"records": args.records, "words": words, "bytes": size, "source": source},
         "repeat": args.repeat,
+        "rounds": rounds,
         "results": results,
         "figures": figures,
         "targets_met": targets,
@@ -378,7 +418,7 @@ def main() -> int:
     if "batch_lm" in results:
         print(f"batch lm: not measured ({results['batch_lm']['why']})")
     for name, value in figures.items():
-        print(f"{name:<32}{value}")
+        print(f"{name:<45}{value}")
     for name, ok in targets.items():
         print(f"target {name}: {'met' if ok else 'MISSED'}")
     print(f"load average before {load_before[0]:.2f}, after {load_after[0]:.2f}; wrote {args.out}")
