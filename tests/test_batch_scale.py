@@ -143,6 +143,28 @@ def test_jsonl_two_workers_give_the_same_bytes(tiny_restorer, tmp_path):
     assert summary.records == 500
 
 
+def _freeze_counts(payloads):
+    """Work for a worker: how many objects its collector holds frozen, once per payload."""
+    import gc
+
+    return [gc.get_freeze_count()] * len(payloads)
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="workers fork on Linux only")
+def test_forked_workers_start_with_the_loaded_objects_frozen(tiny_restorer):
+    """Loaded tables stay shared with the workers (the collector never copies their pages),
+    and this process gets its collector back once they have forked."""
+    import gc
+
+    from restorer.batch.workers import _Chunk, _Job, _ordered
+
+    job = _Job(tiny_restorer, "text", None, "restore")
+    chunks = iter([_Chunk(1, [b"a", b"b"]), _Chunk(3, [b"c"])])
+    counts = [n for _, out in _ordered(_freeze_counts, chunks, job, 2) for n in out]
+    assert len(counts) == 3 and all(n > 1000 for n in counts)
+    assert gc.get_freeze_count() == 0
+
+
 def test_jsonl_gzip_and_zstd_in_and_out(tiny_restorer, tmp_path, zstandard):
     data, _ = _mixed(120)
     plain_out = tmp_path / "plain.jsonl"
