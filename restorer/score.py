@@ -119,8 +119,12 @@ def _zipf(word: str) -> float:
     return max(float(wordfreq.zipf_frequency(word, "en")), _ZIPF_FLOOR)
 
 
+@functools.lru_cache(maxsize=131_072)
 def mean_zipf(text: str) -> float:
-    """Return the mean Zipf frequency of the words of ``text`` (the floor if it has none)."""
+    """Return the mean Zipf frequency of the words of ``text`` (the floor if it has none).
+
+    Memoised: the spans and candidates scored are mostly the same few thousand phrases.
+    """
     words = _WORD.findall(text.lower())
     if not words:
         return _ZIPF_FLOOR
