@@ -174,16 +174,22 @@ def _drop_contained(held: list[list[Match]], positions: Sequence[int]) -> list[l
         return False
 
     # the longer matches that may subsume others, by start
-    outer: dict[int, list[tuple[int, float, list[str]]]] = {}
+    outer: dict[int, list[tuple[int, int, float, list[str]]]] = {}
     for i in positions:
         for m in held[i]:
             if m.length > 1 and not crossed(i, i + m.length):
                 canonicals = [f" {c.lower()} " for c in m.row.canonicals]
-                outer.setdefault(i, []).append((i + m.length, m.row.prior, canonicals))
+                outer.setdefault(i, []).append((i, i + m.length, m.row.prior, canonicals))
     if not outer:
         return held
     out = list(held)
     for i in positions:
+        # the longer matches that start close enough before i to contain a match here
+        around = [
+            o for start in range(max(0, i - longest + 1), i + 1) for o in outer.get(start, ())
+        ]
+        if not around:
+            continue  # most positions: nothing can subsume their matches
         kept = []
         for m in held[i]:
             inner = [f" {c.lower()} " for c in m.row.canonicals]
@@ -192,8 +198,7 @@ def _drop_contained(held: list[list[Match]], positions: Sequence[int]) -> list[l
                 and end - start > m.length
                 and prior >= m.row.prior
                 and any(c in o for c in inner for o in canonicals)
-                for start in range(max(0, i - longest + 1), i + 1)
-                for end, prior, canonicals in outer.get(start, ())
+                for start, end, prior, canonicals in around
             )
             if not subsumed:
                 kept.append(m)
