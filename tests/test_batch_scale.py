@@ -165,6 +165,22 @@ def test_forked_workers_start_with_the_loaded_objects_frozen(tiny_restorer):
     assert gc.get_freeze_count() == 0
 
 
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="workers fork on Linux only")
+def test_a_freeze_made_by_the_caller_is_left_alone(tiny_restorer):
+    import gc
+
+    from restorer.batch.workers import _Chunk, _Job, _ordered
+
+    gc.freeze()
+    try:
+        before = gc.get_freeze_count()
+        job = _Job(tiny_restorer, "text", None, "restore")
+        list(_ordered(_freeze_counts, iter([_Chunk(1, [b"a"])]), job, 2))
+        assert gc.get_freeze_count() == before
+    finally:
+        gc.unfreeze()
+
+
 def test_jsonl_gzip_and_zstd_in_and_out(tiny_restorer, tmp_path, zstandard):
     data, _ = _mixed(120)
     plain_out = tmp_path / "plain.jsonl"
