@@ -255,6 +255,7 @@ def best_batch(runs: list[dict[str, Any]], words: int) -> dict[str, Any]:
 def batch(
     corpus: Path, out: Path, words: int, jobs: int, repeat: int, model: str = "fast"
 ) -> dict[str, Any]:
+    """The best of ``repeat`` runs of one batch command (the lm runs, outside the rounds)."""
     return best_batch([batch_run(corpus, out, jobs, model) for _ in range(repeat)], words)
 
 
@@ -325,8 +326,7 @@ def main() -> int:
             for jobs in (1, 2):
                 runs[f"batch_fast_j{jobs}"].append(batch_run(corpus, Path(tmp) / "out.jsonl", jobs))
         results: dict[str, Any] = {
-            name: best_reference(runs[name], words)
-            for name in ("tokenizer", "ftfy", "restore_loop")
+            name: best_reference(runs[name], words) for _, name in REFERENCES
         }
         for jobs in (1, 2):
             results[f"batch_fast_j{jobs}"] = best_batch(runs[f"batch_fast_j{jobs}"], words)
