@@ -47,6 +47,9 @@ def decode(
     by_start: dict[int, list[Choice]] = {}
     channels = [channel] * len(slots) if isinstance(channel, float | int) else list(channel)
     for slot, slot_scores, ch in zip(slots, scores, channels, strict=True):
+        # Most slots (all of them in clean text) gain nothing: rank only those that may.
+        if not slot_scores or max(sc.base for sc in slot_scores) + ch <= min_margin:
+            continue
         ranked = sorted(
             (
                 Choice(slot, cand, sc, sc.base + ch)
@@ -54,8 +57,7 @@ def decode(
             ),
             key=lambda c: (-c.gain, c.candidate.text),
         )
-        if ranked and ranked[0].gain > min_margin:
-            by_start.setdefault(slot.start, []).append(ranked[0])
+        by_start.setdefault(slot.start, []).append(ranked[0])
     if not by_start:
         return []
     best = [0.0] + [float("-inf")] * n_tokens

@@ -292,16 +292,16 @@ def _best_total(slots, scores, ch, margin=0.0):
     return best
 
 
-@settings(max_examples=200, deadline=None)
-@given(lattices())
-def test_decode_never_overlaps_and_is_optimal(lattice):
+@settings(max_examples=300, deadline=None)
+@given(lattices(), st.sampled_from([0.0, 0.5, 1.0]))
+def test_decode_never_overlaps_and_is_optimal(lattice, margin):
     n, slots, scores, ch = lattice
-    chosen = decode(n, slots, scores, ch)
+    chosen = decode(n, slots, scores, ch, margin)
     for a, b in itertools.pairwise(chosen):
         assert a.slot.end <= b.slot.start
     assert all(0 <= c.slot.start < c.slot.end <= n for c in chosen)
-    assert all(c.gain > 0 for c in chosen)
-    assert sum(c.gain for c in chosen) == pytest.approx(_best_total(slots, scores, ch))
+    assert all(c.gain > margin for c in chosen)
+    assert sum(c.gain for c in chosen) == pytest.approx(_best_total(slots, scores, ch, margin))
 
 
 @settings(max_examples=200, deadline=None)
