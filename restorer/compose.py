@@ -74,8 +74,9 @@ def composed_candidates(
         table: the tables in use; their canonicals are the attested terms.
         max_length: longest span, in tokens.
     """
-    if not matches[i]:
-        return []
+    n = len(tokens)
+    if not any(i + m.length < n and matches[i + m.length] for m in matches[i]):
+        return []  # no match here is followed by another: nothing to compose (most positions)
     attested = table.canonicals
     out: list[tuple[int, Candidate]] = []
     seen: set[tuple[int, str]] = set()
