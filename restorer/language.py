@@ -113,8 +113,7 @@ def guess_english(text: str) -> LanguageGuess:
     found = _WORD.findall(text)
     words = len(found)
     english = sum(map(_is_english_word, map(str.lower, found)))
-    decided = words >= MIN_WORDS and english < MIN_ENGLISH_SHARE * words
-    return LanguageGuess(not decided, words, english)
+    return LanguageGuess(_english_enough(words, english), words, english)
 
 
 def is_english(text: str) -> tuple[bool, int]:
@@ -126,11 +125,14 @@ def is_english(text: str) -> tuple[bool, int]:
     """
     found = _WORD.findall(text)
     words = len(found)
-    if words < MIN_WORDS:
-        return True, words
-    need = MIN_ENGLISH_SHARE * words
-    half = words // 2
-    english = sum(map(_is_english_word, map(str.lower, found[:half])))
-    if english < need:
-        english += sum(map(_is_english_word, map(str.lower, found[half:])))
-    return english >= need, words
+    english = 0
+    for part in (found[: words // 2], found[words // 2 :]):
+        if _english_enough(words, english):
+            break
+        english += sum(map(_is_english_word, map(str.lower, part)))
+    return _english_enough(words, english), words
+
+
+def _english_enough(words: int, english: int) -> bool:
+    """The verdict: too few words to tell, or enough of them English."""
+    return words < MIN_WORDS or english >= MIN_ENGLISH_SHARE * words
