@@ -8,8 +8,13 @@ its wheel, so this works offline; it is imported on first use.
 
 from __future__ import annotations
 
+import contextlib
 import functools
-from typing import NamedTuple
+import gzip
+from collections.abc import Callable
+from pathlib import Path
+from types import ModuleType
+from typing import Any, NamedTuple
 
 __all__ = ["Analysis", "analyses", "dictionary_lemmas", "inflect_phrase", "lemmas"]
 
@@ -23,6 +28,94 @@ _TAGS = {
 _BASE_TAGS = {"VB", "VBP", "NN", "JJ"}
 
 
+class _LazyLookup:
+    """One of lemminflect's lookup tables, each entry parsed when it is first asked for.
+
+    lemminflect reads its two tables (70,000 word forms with their lemmas, 34,000 lemmas with
+    their inflections) through gzip one line at a time and parses every entry on first use:
+    0.3-0.4 s of every run's start-up, for the few thousand words a run asks about. Here the
+    file is decompressed at once and indexed by its first field; an entry is parsed by
+    lemminflect's own codec (``parse``, given the entry's lines in file order) the first time
+    it is asked for. lemminflect only ever calls ``get`` on these tables, so the answers are
+    the same (tested against lemminflect's own loading, entry by entry).
+    """
+
+    __slots__ = ("_lines", "_parse", "_parsed")
+
+    def __init__(
+        self,
+        path: str,
+        parse: Callable[[list[str]], dict[str, Any]],
+        fixed: dict[str, dict[str, Any]],
+    ) -> None:
+        text = gzip.decompress(Path(path).read_bytes()).decode("utf-8")
+        lines: dict[str, list[str]] = {}
+        for line in text.split("\n"):  # lemminflect reads lines ending in b"\n" only
+            if line.strip():
+                lines.setdefault(line.strip().partition(",")[0], []).append(line)
+        self._lines = lines
+        self._parse = parse
+        self._parsed = dict(fixed)  # entries that override the file's (lemminflect's too)
+
+    def get(self, key: str, default: Any = None) -> Any:
+        """Return the parsed entry for ``key`` (as lemminflect's own ``dict.get``)."""
+        found = self._parsed.get(key)
+        if found is None:
+            lines = self._lines.get(key)
+            if lines is None:
+                return default
+            found = self._parsed[key] = self._parse(lines)
+        return found
+
+    def keys(self) -> set[str]:
+        """Every key the table answers for."""
+        return {*self._lines, *self._parsed}
+
+
+@functools.cache
+def _lemminflect() -> ModuleType:
+    """Import lemminflect, with its lookup tables read lazily (:class:`_LazyLookup`).
+
+    Where lemminflect is not laid out as expected (another release), it loads its own tables,
+    as it always can; ``tests/test_inflect.py`` checks that the lazy tables are in use.
+    """
+    import lemminflect
+
+    with contextlib.suppress(ImportError, AttributeError, OSError, ValueError):
+        _install_lazy_tables()
+    module: ModuleType = lemminflect
+    return module
+
+
+def _install_lazy_tables() -> None:
+    from lemminflect import config
+    from lemminflect.codecs.InflectionLUCodec import InflectionLUCodec
+    from lemminflect.codecs.LemmaLUCodec import LemmaLUCodec
+    from lemminflect.core.Inflections import Inflections
+    from lemminflect.core.Lemmatizer import Lemmatizer
+    from lemminflect.core.LexicalUtils import categoryToUPos
+
+    def parse_lemmas(lines: list[str]) -> dict[str, Any]:
+        entry: dict[str, Any] = {}  # as LemmaLUCodec.load merges a word's lines
+        for line in lines:
+            _, category, forms = LemmaLUCodec.fromString(line)
+            entry[categoryToUPos(category)] = forms
+        return entry
+
+    def parse_inflections(lines: list[str]) -> dict[str, Any]:
+        entry: dict[str, Any] = {}  # as InflectionLUCodec.load merges a lemma's lines
+        for line in lines:
+            entry.update(InflectionLUCodec.fromString(line)[2])
+        return entry
+
+    lemmatizer, inflections = Lemmatizer(), Inflections()
+    if not hasattr(lemmatizer, "lemma_dict"):  # not loaded yet: lemminflect checks the same
+        lemmatizer.lemma_dict = _LazyLookup(config.lemma_lu_fn, parse_lemmas, {})
+    if not hasattr(inflections, "infl_dict"):
+        fixed = InflectionLUCodec.updateForAuxMod({})  # modals and "be", set after loading
+        inflections.infl_dict = _LazyLookup(config.inflection_lu_fn, parse_inflections, fixed)
+
+
 @functools.lru_cache(maxsize=65_536)
 def _all_lemmas(word: str) -> dict[str, tuple[str, ...]]:
     """Return lemminflect's dictionary lemmas of a lower-case word, by POS (shared: never mutate).
@@ -30,18 +123,14 @@ def _all_lemmas(word: str) -> dict[str, tuple[str, ...]]:
     Memoised here because lemminflect deep-copies its answer on every call, which made it the
     largest cost of reading new words; the same word is asked about by several callers.
     """
-    import lemminflect
-
-    found: dict[str, tuple[str, ...]] = lemminflect.getAllLemmas(word)
+    found: dict[str, tuple[str, ...]] = _lemminflect().getAllLemmas(word)
     return found
 
 
 @functools.lru_cache(maxsize=65_536)
 def _all_inflections(lemma: str, upos: str) -> dict[str, tuple[str, ...]]:
     """Return lemminflect's inflections of a lemma, by Penn tag (shared: never mutate)."""
-    import lemminflect
-
-    forms: dict[str, tuple[str, ...]] = lemminflect.getAllInflections(lemma, upos=upos)
+    forms: dict[str, tuple[str, ...]] = _lemminflect().getAllInflections(lemma, upos=upos)
     return forms
 
 
@@ -103,12 +192,10 @@ def lemmas(word: str) -> frozenset[str]:
 
 
 def _inflect_word(word: str, upos: str, tag: str) -> str | None:
-    import lemminflect
-
     lower = word.lower()
     base = _all_lemmas(lower).get(upos)
     lemma = base[0] if base else lower
-    forms = lemminflect.getInflection(lemma, tag=tag, inflect_oov=False)
+    forms = _lemminflect().getInflection(lemma, tag=tag, inflect_oov=False)
     if not forms:
         return None
     form: str = forms[0]

@@ -71,3 +71,55 @@ def test_inflect_phrase(phrase, upos, tag, expected):
 )
 def test_inflect_phrase_gives_up_rather_than_guess(phrase, upos, tag):
     assert inflect_phrase(phrase, upos, tag) is None
+
+
+# -- lemminflect's tables, read lazily ------------------------------------------------------------
+
+
+def test_lemminflect_tables_are_read_lazily():
+    """The start-up saving is in use with the installed lemminflect (not the silent fallback)."""
+    from lemminflect.core.Inflections import Inflections
+    from lemminflect.core.Lemmatizer import Lemmatizer
+
+    from restorer.inflect import _LazyLookup, _lemminflect
+
+    _lemminflect()
+    assert isinstance(Lemmatizer().lemma_dict, _LazyLookup)
+    assert isinstance(Inflections().infl_dict, _LazyLookup)
+
+
+@pytest.mark.parametrize("table", ["lemmas", "inflections"])
+def test_lazy_tables_answer_as_lemminflect_loads_them(table):
+    """Every entry, parsed on demand, equals lemminflect's own eager loading of the file."""
+    from lemminflect import config
+    from lemminflect.codecs.InflectionLUCodec import InflectionLUCodec
+    from lemminflect.codecs.LemmaLUCodec import LemmaLUCodec
+    from lemminflect.core.Inflections import Inflections
+    from lemminflect.core.Lemmatizer import Lemmatizer
+
+    from restorer.inflect import _lemminflect
+
+    _lemminflect()
+    if table == "lemmas":
+        lazy, eager = Lemmatizer().lemma_dict, LemmaLUCodec.load(config.lemma_lu_fn)
+    else:
+        lazy, eager = Inflections().infl_dict, InflectionLUCodec.load(config.inflection_lu_fn)
+    assert lazy.keys() == set(eager)
+    assert all(lazy.get(key) == value for key, value in eager.items())
+    assert lazy.get("zzqx-not-a-word", {}) == {}
+
+
+def test_lazy_lookup_merges_a_words_lines_in_file_order(tmp_path):
+    """A key on several lines gets them all, in order; fixed entries override the file."""
+    import gzip
+
+    from restorer.inflect import _LazyLookup
+
+    path = tmp_path / "table.csv.gz"
+    path.write_bytes(gzip.compress(b"run,verb,a\nwalk,verb,b\nrun,noun,c\n\nbe,verb,x\n"))
+    lazy = _LazyLookup(str(path), lambda lines: {"lines": lines}, {"be": {"fixed": True}})
+    assert lazy.get("run") == {"lines": ["run,verb,a", "run,noun,c"]}
+    assert lazy.get("walk") == {"lines": ["walk,verb,b"]}
+    assert lazy.get("be") == {"fixed": True}
+    assert lazy.get("swim") is None
+    assert lazy.keys() == {"run", "walk", "be"}
