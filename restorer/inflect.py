@@ -133,22 +133,93 @@ def _install_lazy_tables() -> None:
         inflections.infl_dict = _LazyLookup(config.inflection_lu_fn, parse_inflections, fixed)
 
 
+class _Lookups(NamedTuple):
+    """lemminflect's tables, read directly for lower-case words (see :func:`_lookups`)."""
+
+    lemmas: _LazyLookup
+    lemma_overrides: dict[str, dict[str, tuple[str, ...]]]
+    inflections: _LazyLookup
+    inflection_overrides: dict[str, dict[str, tuple[str, ...]]]
+    upos_tags: Callable[[str], list[str]]
+
+
+@functools.cache
+def _lookups() -> _Lookups | None:
+    """Return lemminflect's lookup tables and overrides, or None to go through its functions.
+
+    For a lower-case word, ``getAllLemmas`` and ``getAllInflections`` come down to a table
+    entry updated with the overrides, filtered by POS and lower-cased: :func:`_all_lemmas`
+    and :func:`_all_inflections` do that here, without lemminflect's deep copies and
+    capitalisation passes, which cost ten times the lookup for every new word of a corpus.
+    ``tests/test_inflect.py`` holds both to lemminflect's own functions on every entry.
+    """
+    _lemminflect()
+    try:
+        from lemminflect.core.Inflections import Inflections
+        from lemminflect.core.Lemmatizer import Lemmatizer
+        from lemminflect.core.LexicalUtils import uposToTags
+
+        lemmatizer, inflections = Lemmatizer(), Inflections()
+        lookups = _Lookups(
+            lemmatizer._getLemmaDict(),
+            lemmatizer._getOverridesDict(),
+            inflections._getInflDict(),
+            inflections._getOverridesDict(),
+            uposToTags,
+        )
+    except (ImportError, AttributeError, OSError, ValueError):  # pragma: no cover - safety net
+        return None
+    if not isinstance(lookups.lemmas, _LazyLookup) or not isinstance(
+        lookups.inflections, _LazyLookup
+    ):  # pragma: no cover - lemminflect loaded its own tables
+        return None
+    return lookups
+
+
+#: The POS lemminflect's inflection table answers for, less PROPN (which it capitalises).
+_INFLECTED_UPOS = frozenset({"NOUN", "VERB", "ADJ", "ADV", "AUX"})
+_NOTHING: dict[str, tuple[str, ...]] = {}
+
+
+def _lower_case(word: str) -> bool:
+    """True when lemminflect gives ``word`` its lower-case style (``getCapsStyle``)."""
+    return not word.isupper() and not word[:1].isupper()
+
+
 @functools.lru_cache(maxsize=65_536)
 def _all_lemmas(word: str) -> dict[str, tuple[str, ...]]:
     """Return lemminflect's dictionary lemmas of a lower-case word, by POS (shared: never mutate).
 
-    Memoised here because lemminflect deep-copies its answer on every call, which made it the
-    largest cost of reading new words; the same word is asked about by several callers.
+    ``lemminflect.getAllLemmas(word)``, looked up directly where :func:`_lookups` can.
+    Memoised: the same word is asked about by several callers.
     """
-    found: dict[str, tuple[str, ...]] = _lemminflect().getAllLemmas(word)
-    return found
+    lookups = _lookups()
+    if lookups is None or not _lower_case(word):
+        found: dict[str, tuple[str, ...]] = _lemminflect().getAllLemmas(word)
+        return found
+    key = word.lower()
+    entry = {**lookups.lemmas.get(key, _NOTHING), **lookups.lemma_overrides.get(key, _NOTHING)}
+    return {upos: tuple([w.lower() for w in forms]) for upos, forms in entry.items()}
 
 
 @functools.lru_cache(maxsize=65_536)
 def _all_inflections(lemma: str, upos: str) -> dict[str, tuple[str, ...]]:
-    """Return lemminflect's inflections of a lemma, by Penn tag (shared: never mutate)."""
-    forms: dict[str, tuple[str, ...]] = _lemminflect().getAllInflections(lemma, upos=upos)
-    return forms
+    """Return lemminflect's inflections of a lemma, by Penn tag (shared: never mutate).
+
+    ``lemminflect.getAllInflections(lemma, upos=upos)``, looked up directly where
+    :func:`_lookups` can.
+    """
+    lookups = _lookups()
+    if lookups is None or not _lower_case(lemma) or upos not in _INFLECTED_UPOS:
+        forms: dict[str, tuple[str, ...]] = _lemminflect().getAllInflections(lemma, upos=upos)
+        return forms
+    key = lemma.lower()
+    entry = {
+        **lookups.inflections.get(key, _NOTHING),
+        **lookups.inflection_overrides.get(key, _NOTHING),
+    }
+    tags = lookups.upos_tags(upos)
+    return {tag: tuple([w.lower() for w in ws]) for tag, ws in entry.items() if tag in tags}
 
 
 class Analysis(NamedTuple):

@@ -137,3 +137,40 @@ def test_lazy_entries_deep_copy_to_a_new_dict_with_the_same_spellings():
     assert copied is not entry and type(copied) is dict
     copied["VBD"] = ("changed",)  # lemminflect updates its copy in place
     assert entry["VBD"] == ("said",)
+
+
+def _words_to_check(table, overrides):
+    keys = set(table.keys()) | set(overrides)
+    odd = {"", "'s", "n't", "3rd", "e-mail", "Said", "SAID", "ǆemal", "straße", "zzqx"}
+    return sorted(keys | {k.lower() for k in keys} | odd)
+
+
+def test_direct_lemma_lookups_equal_lemminflect():
+    """Every word of the table (as written and lower-cased), in order of POS, as lemminflect."""
+    import lemminflect
+    from lemminflect.core.Lemmatizer import Lemmatizer
+
+    from restorer.inflect import _all_lemmas, _lookups
+
+    assert _lookups() is not None  # the direct path is in use, not the fallback
+    lemmatizer = Lemmatizer()
+    words = _words_to_check(lemmatizer.lemma_dict, lemmatizer._getOverridesDict())
+    direct = _all_lemmas.__wrapped__
+    for word in words:
+        assert list(direct(word).items()) == list(lemminflect.getAllLemmas(word).items()), word
+
+
+@pytest.mark.parametrize("upos", ["VERB", "NOUN", "ADJ", "ADV", "AUX", "PROPN"])
+def test_direct_inflection_lookups_equal_lemminflect(upos):
+    """Every lemma of the table (as written and lower-cased), for each POS, as lemminflect."""
+    import lemminflect
+    from lemminflect.core.Inflections import Inflections
+
+    from restorer.inflect import _all_inflections
+
+    inflections = Inflections()
+    words = _words_to_check(inflections.infl_dict, inflections._getOverridesDict())
+    direct = _all_inflections.__wrapped__
+    for word in words:
+        want = lemminflect.getAllInflections(word, upos=upos)
+        assert list(direct(word, upos).items()) == list(want.items()), word
