@@ -601,3 +601,20 @@ def test_a_clean_rerun_drops_the_stale_errors_file(tiny_restorer, tmp_path):
     src.write_bytes(_lines({"text": SPUN}))
     run_batch(src, out, tiny_restorer)
     assert not errors.exists()
+
+
+def test_the_warm_up_loads_what_a_first_document_needs():
+    """The parent restores the warm-up text before workers fork, so they share what it loads:
+    the language check's word lists and lemminflect's tables included (a fresh process, so
+    nothing was loaded before)."""
+    code = (
+        "from restorer import Restorer, RestorerConfig\n"
+        "from restorer.batch.workers import _WARM_UP\n"
+        "from restorer.inflect import _lookups\n"
+        "from restorer.language import _wordlists\n"
+        "Restorer(RestorerConfig(model='fast')).restore_and_explain(_WARM_UP)\n"
+        "print(_wordlists.cache_info().currsize, _lookups.cache_info().currsize)\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split() == ["1", "1"]

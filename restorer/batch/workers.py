@@ -60,7 +60,12 @@ _CHUNK_RECORDS = 64  # records sent to a worker at a time: small enough to keep 
 _CHUNK_BYTES = 1 << 20
 _CHUNK_FILES = 8
 _WINDOW = 4  # chunks in flight per worker
-_WARM_UP = "The Related Press mentioned that officials were discussing it."
+# Restored once before workers fork, so that what a first document loads is loaded once and
+# shared. Long enough (language.MIN_WORDS) for the language check to read its word lists.
+_WARM_UP = (
+    "The Related Press mentioned that officials were discussing the plan on Thursday, "
+    "and they said so again."
+)
 
 
 # -- the work done on each record (in workers, or in this process for jobs=1) -------------------
