@@ -4,6 +4,13 @@ The table stores phrases in base form (``mention -> say``). To match ``mentioned
 analyses (lemma ``mention``, tag ``VBD``); to render the replacement we inflect the canonical
 phrase's head the same way (``say`` + ``VBD`` = ``said``). lemminflect ships its dictionaries in
 its wheel, so this works offline; it is imported on first use.
+
+Speed. Every run starts by reading lemminflect's tables, and every new word of a corpus is
+looked up in them, so both are made cheap here with the same answers as lemminflect's: the
+tables are indexed at once and each entry parsed when first asked for (:class:`_LazyLookup`),
+and a lower-case word is looked up in them directly (:func:`_lookups`) rather than through
+lemminflect's functions, which deep-copy and re-capitalise every answer. Tests hold both to
+lemminflect's own loading and functions on every entry.
 """
 
 from __future__ import annotations
