@@ -35,21 +35,6 @@ _TAGS = {
 _BASE_TAGS = {"VB", "VBP", "NN", "JJ"}
 
 
-class _Entry(dict[str, tuple[str, ...]]):
-    """An entry of a lookup table: tag or POS -> spellings, copied cheaply.
-
-    lemminflect deep-copies every entry it returns, which made that copy the largest cost of
-    reading a new word. The values are tuples of strings, which ``copy.deepcopy`` returns as
-    they are, so a new dict holding the same values is exactly the deep copy, at a fraction of
-    its cost.
-    """
-
-    __slots__ = ()
-
-    def __deepcopy__(self, memo: dict[int, Any]) -> dict[str, tuple[str, ...]]:
-        return dict(self)
-
-
 class _LazyLookup:
     """One of lemminflect's lookup tables, each entry parsed when it is first asked for.
 
@@ -59,8 +44,7 @@ class _LazyLookup:
     file is decompressed at once and indexed by its first field; an entry is parsed by
     lemminflect's own codec (``parse``, given the entry's lines in file order) the first time
     it is asked for. lemminflect only ever calls ``get`` on these tables, so the answers are
-    the same (tested against lemminflect's own loading, entry by entry). Entries are
-    :class:`_Entry` dicts, which lemminflect's deep copy of every answer copies cheaply.
+    the same (tested against lemminflect's own loading, entry by entry).
     """
 
     __slots__ = ("_lines", "_parse", "_parsed")
@@ -79,7 +63,7 @@ class _LazyLookup:
         self._lines = lines
         self._parse = parse
         # entries that override the file's (lemminflect's too)
-        self._parsed = {key: _Entry(entry) for key, entry in fixed.items()}
+        self._parsed = dict(fixed)
 
     def get(self, key: str, default: Any = None) -> Any:
         """Return the parsed entry for ``key`` (as lemminflect's own ``dict.get``)."""
@@ -88,7 +72,7 @@ class _LazyLookup:
             lines = self._lines.get(key)
             if lines is None:
                 return default
-            found = self._parsed[key] = _Entry(self._parse(lines))
+            found = self._parsed[key] = self._parse(lines)
         return found
 
     def keys(self) -> set[str]:
