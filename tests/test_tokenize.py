@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from restorer.tokenize import iter_segments, split_segments, tokenize
+
+_SURROGATES = re.compile("[\ud800-\udfff]")
 
 # st.text() draws from all of Unicode except surrogates; add the characters that tokenizers
 # and segmenters treat specially so they turn up often.
@@ -163,8 +167,10 @@ ADDRESSY = st.lists(
 
 @settings(max_examples=300, deadline=None)
 @given(st.one_of(TEXT, ADDRESSY))
-def test_protected_tokens_are_spacys_urls_and_emails(text):
-    """A token is protected exactly when spaCy calls it a URL or an e-mail, or it has an "@"."""
+def test_tokens_are_spacys_and_protected_where_spacy_sees_an_address(text):
+    """Tokens are those of spaCy's own blank English tokenizer (ours computes fewer word
+    attributes), and a token is protected exactly when spaCy calls it a URL or an e-mail, or
+    it has an "@"."""
     import spacy
 
     doc = spacy.blank("en").tokenizer(text)
@@ -172,3 +178,18 @@ def test_protected_tokens_are_spacys_urls_and_emails(text):
     tokens = tokenize(text)
     if len(tokens) == len(doc):  # texts with lone surrogates are tokenized from a copy
         assert [t.protected for t in tokens] == expected
+    if not _SURROGATES.search(text):
+        assert [(t.text, t.ws, t.start) for t in tokens] == [
+            (t.text, t.whitespace_, t.idx) for t in doc
+        ]
+
+
+def test_other_spacy_pipelines_keep_every_word_attribute():
+    """Our tokenizer drops word attributes it does not need from its own vocabulary only."""
+    import spacy
+
+    tokenize("A new word: zqxvbrated.")
+    doc = spacy.blank("en")("The zqxvbrating 42 cats")
+    assert [t.is_stop for t in doc] == [True, False, False, False]
+    assert [t.shape_ for t in doc] == ["Xxx", "xxxx", "dd", "xxxx"]
+    assert doc[2].like_num
