@@ -285,6 +285,8 @@ class PhraseTable:
         self._pairs: dict[tuple[str, str], list[_Entry]] = defaultdict(list)
         self._other: dict[str, list[_Entry]] = defaultdict(list)
         self._multi: set[str] = set()  # first keys of the rows in _pairs
+        # the second words of the rows in _pairs, by first key
+        seconds: dict[str, set[str]] = defaultdict(set)
         for key, entries in self._index.items():
             for entry in entries:
                 if len(entry.words) == 1:
@@ -292,8 +294,10 @@ class PhraseTable:
                 elif entry.words[1].isascii():
                     self._pairs[key, entry.words[1].lower()].append(entry)
                     self._multi.add(key)
+                    seconds[key].add(entry.words[1].lower())
                 else:
                     self._other[key].append(entry)
+        self._seconds = {key: frozenset(words) for key, words in seconds.items()}
 
     def probe(self, text: str) -> _Probe | None:
         """Return what rows a token with this text can start, or None when it starts none.
@@ -439,7 +443,9 @@ class PhraseTable:
             found: list[_Entry] = []
             for key in probe.longer:
                 found.extend(self._other.get(key, ()))
-                if key in self._multi:
+                # analysing a new word costs more than the rest of its lookup: do it only
+                # where one of its forms may be a second word of these rows
+                if key in self._multi and might_be_key(second, self._seconds[key]):
                     for form in _word_forms(second):
                         found.extend(self._pairs.get((key, form), ()))
             entries = self._pair_memo[pair] = tuple(found)
@@ -461,7 +467,9 @@ class PhraseTable:
         if kept is None:
             if len(self._triple_memo) >= _START_MEMO:
                 self._triple_memo.clear()
-            forms = _word_forms(third)
+            thirds = {e.words[2] for e in entries if len(e.words) >= 3 and not e.row.case_sensitive}
+            # as in _longer_entries: analyse the word only if one of its forms may be a third word
+            forms = _word_forms(third) if thirds and might_be_key(third, thirds) else frozenset()
             kept = self._triple_memo[key] = tuple(
                 e
                 for e in entries
