@@ -260,6 +260,18 @@ def _context() -> Any:
     return multiprocessing.get_context()
 
 
+def _load(job: _Job) -> None:
+    """Load what the job's first record would.
+
+    The tables; and for the ``fast`` tier everything a first document needs (tokenizer,
+    inflections, word frequencies), by restoring a text. A language model is not run for it:
+    that would cost model time.
+    """
+    _ = job.restorer.table
+    if job.restorer.scorer.name == "fast":
+        job.restorer.restore_and_explain(_WARM_UP)
+
+
 def _ordered(
     work: Callable[[Sequence[Any]], list[_Outcome]],
     chunks: Iterator[_Chunk],
@@ -269,16 +281,27 @@ def _ordered(
     """Yield each chunk with its outcomes, in input order, using ``jobs`` processes."""
     if jobs <= 1:
         _install(job)
-        for chunk in chunks:
-            yield chunk, work(chunk.payloads)
+        # What is loaded lives as long as the run: in the collector's permanent generation,
+        # the full collections that the growing memos set off no longer walk it (each walk of
+        # a loaded restorer costs about 0.1 s). Not where the calling program froze objects
+        # itself: unfreezing would undo its freeze.
+        frozen = not gc.get_freeze_count()
+        if frozen:
+            _load(job)
+            gc.freeze()
+        try:
+            for chunk in chunks:
+                yield chunk, work(chunk.payloads)
+        finally:
+            if frozen:
+                gc.unfreeze()
         return
     context = _context()
     share = context.get_start_method() == "fork" and job.restorer.scorer.name == "fast"
     if share:
-        # Load everything a first document needs (tokenizer, inflections, word frequencies)
-        # here, once: forked workers share it instead of each loading its own copy. Not for a
-        # language model: its runtime's threads must not be forked.
-        job.restorer.restore_and_explain(_WARM_UP)
+        # Forked workers share what is loaded here instead of each loading its own copy. Not
+        # for a language model: its runtime's threads must not be forked.
+        _load(job)
     executor = concurrent.futures.ProcessPoolExecutor(
         max_workers=jobs,
         mp_context=context,
