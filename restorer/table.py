@@ -515,8 +515,18 @@ def might_be_key(text: str, keys: Container[str]) -> bool:
     key, none of its forms is. Listing the lemmas costs a tenth of analysing the word, and most
     words of running text start no row; over a corpus, most word forms are seen once.
     """
+    return any(k in keys for k in _possible_forms(text))
+
+
+@functools.lru_cache(maxsize=65_536)
+def _possible_forms(text: str) -> tuple[str, ...]:
+    """Return a token's lower-case form (straight apostrophes) and its dictionary lemmas.
+
+    Memoised: the same word is asked about once as a first word and again after every new
+    word before it.
+    """
     word = text.translate(_APOSTROPHES).lower()
-    return word in keys or any(k in keys for k in dictionary_lemmas(word))
+    return (word, *dictionary_lemmas(word))
 
 
 @functools.lru_cache(maxsize=65_536)
