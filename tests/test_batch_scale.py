@@ -300,6 +300,26 @@ def test_a_document_that_raises_is_copied_and_reported(tiny_table, tmp_path, job
     assert summary.failed == 1
 
 
+class _Broken(Restorer):
+    """Raises on every document."""
+
+    def restore_and_explain(self, text):
+        raise RuntimeError("always fails")
+
+
+@pytest.mark.parametrize("jobs", [1, 2])
+def test_a_restorer_that_always_raises_still_gets_every_record_through(tiny_table, tmp_path, jobs):
+    """The text restored before the first record, to load what documents need, is no record:
+    its failure stops nothing, and each record is copied and reported on its own."""
+    restorer = _Broken(RestorerConfig(model="fast", default_table=False), table=tiny_table)
+    src = tmp_path / "in.jsonl"
+    src.write_bytes(_lines({"id": "a", "text": SPUN}, {"id": "b", "text": SPUN}))
+    out = tmp_path / "out.jsonl"
+    summary = run_batch(src, out, restorer, id_field="id", jobs=jobs)
+    assert out.read_bytes() == src.read_bytes()
+    assert summary.failed == 2
+
+
 def test_blank_lines_are_kept_and_not_counted(tiny_restorer, tmp_path):
     src = tmp_path / "in.jsonl"
     src.write_bytes(b'{"text": "a"}\n\n   \n{"text": 5}\n')

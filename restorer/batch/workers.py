@@ -265,11 +265,13 @@ def _load(job: _Job) -> None:
 
     The tables; and for the ``fast`` tier everything a first document needs (tokenizer,
     inflections, word frequencies), by restoring a text. A language model is not run for it:
-    that would cost model time.
+    that would cost model time. The text is no record: if restoring it fails, nothing stops,
+    and each record that fails the same way is copied and reported on its own.
     """
     _ = job.restorer.table
     if job.restorer.scorer.name == "fast":
-        job.restorer.restore_and_explain(_WARM_UP)
+        with contextlib.suppress(Exception):
+            job.restorer.restore_and_explain(_WARM_UP)
 
 
 def _ordered(
