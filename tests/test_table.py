@@ -502,3 +502,31 @@ def test_the_probe_gate_never_hides_a_form_of_a_word(word):
     for form in _word_forms(word):
         assert might_be_key(word, {form}), (word, form)
     assert not might_be_key(word, {"nothing-of-the-sort"})
+
+
+def test_words_that_cannot_continue_a_row_are_not_analysed(monkeypatch):
+    """Analysing a word (lemminflect) is the dear part of reading new text: the words after a
+    row's first word are analysed only where one of their forms may continue a row."""
+    import restorer.table as table_module
+
+    table = PhraseTable(
+        [
+            Row("in the interim", ("meanwhile",), 0.9, "t", line=1),
+            Row("in accordance to", ("in accordance with",), 0.9, "t", line=2),
+        ]
+    )
+    analysed: list[str] = []
+    word_forms = table_module._word_forms
+
+    def spy(text: str) -> frozenset[str]:
+        analysed.append(text)
+        return word_forms(text)
+
+    monkeypatch.setattr(table_module, "_word_forms", spy)
+    tokens = tokenize("in zebras in the quokkas in the interim in accordance to plans")
+    found = [m.row.spun for _, ms in table.scan(tokens) for m in ms]
+    assert found == ["in the interim", "in accordance to"]
+    # "in" is a first word; "the" and "accordance" may be second words and "interim" and
+    # "to" third ones (after "in the" and "in accordance"); "zebras", "quokkas" are neither
+    assert "zebras" not in analysed and "quokkas" not in analysed
+    assert {"the", "interim", "accordance", "to"} <= set(analysed)
