@@ -284,7 +284,6 @@ class PhraseTable:
         self._single: dict[str, list[_Entry]] = defaultdict(list)
         self._pairs: dict[tuple[str, str], list[_Entry]] = defaultdict(list)
         self._other: dict[str, list[_Entry]] = defaultdict(list)
-        self._multi: set[str] = set()  # first keys of the rows in _pairs
         # the second words of the rows in _pairs, by first key
         seconds: dict[str, set[str]] = defaultdict(set)
         for key, entries in self._index.items():
@@ -293,7 +292,6 @@ class PhraseTable:
                     self._single[key].append(entry)
                 elif entry.words[1].isascii():
                     self._pairs[key, entry.words[1].lower()].append(entry)
-                    self._multi.add(key)
                     seconds[key].add(entry.words[1].lower())
                 else:
                     self._other[key].append(entry)
@@ -324,7 +322,7 @@ class PhraseTable:
                     if (m := _match_entry(e, token, 0)) is not None
                 )
                 singles = tuple(sorted(matched, key=_match_order))
-                longer = tuple(k for k in keys if k in self._multi or k in self._other)
+                longer = tuple(k for k in keys if k in self._seconds or k in self._other)
                 if singles or longer:
                     found = _Probe(singles, longer)
             self._starts[text] = found
@@ -445,7 +443,8 @@ class PhraseTable:
                 found.extend(self._other.get(key, ()))
                 # analysing a new word costs more than the rest of its lookup: do it only
                 # where one of its forms may be a second word of these rows
-                if key in self._multi and might_be_key(second, self._seconds[key]):
+                seconds = self._seconds.get(key)
+                if seconds is not None and might_be_key(second, seconds):
                     for form in _word_forms(second):
                         found.extend(self._pairs.get((key, form), ()))
             entries = self._pair_memo[pair] = tuple(found)
