@@ -58,24 +58,24 @@ def count_words(tokens: Iterable[Token]) -> int:
     return sum(map(bool, map(_ALNUM, [t.text for t in tokens])))
 
 
-#: spaCy attributes read per token: offset, length, trailing space
-_ATTRS = ("IDX", "LENGTH", "SPACY")
+#: spaCy attributes read per token: offset, length, trailing space, and spaCy's URL check
+_ATTRS = ("IDX", "LENGTH", "SPACY", "LIKE_URL")
 
 
 @functools.cache
 def _tokenizer() -> Tokenizer:
     import spacy
-    from spacy.attrs import LIKE_EMAIL, LIKE_URL
+    from spacy.attrs import LIKE_URL
 
     nlp = spacy.blank("en")
     vocab = nlp.vocab
     # spaCy works out 23 attributes for every word it meets for the first time (shape, norm,
-    # stop word, ...), and tokens only ever need these two: keeping just them makes a new word
-    # a third cheaper to tokenize and keeps fewer strings per word. Token boundaries do not
-    # depend on them. A new dict: the language's own is shared with other pipelines.
-    keep = (LIKE_URL, LIKE_EMAIL)
+    # stop word, ...), and tokens only ever read whether a word looks like a URL: keeping just
+    # that makes a new word a third cheaper to tokenize and keeps fewer strings per word.
+    # Token boundaries do not depend on them. A new dict: the language's own is shared with
+    # other pipelines.
     getters = vocab.lex_attr_getters  # type: ignore[attr-defined]  # missing from spaCy's stubs
-    vocab.lex_attr_getters = {k: f for k, f in getters.items() if k in keep}  # type: ignore[attr-defined]
+    vocab.lex_attr_getters = {LIKE_URL: getters[LIKE_URL]}  # type: ignore[attr-defined]
     tokenizer: Tokenizer = nlp.tokenizer
     return tokenizer
 
@@ -91,35 +91,18 @@ def tokenize(text: str) -> list[Token]:
     # spaCy cannot encode lone surrogates (a cut emoji, bytes smuggled in by surrogateescape).
     # Tokenize a copy where each is U+FFFD (same length, so offsets agree) and take the token
     # texts from the original.
-    safe = _SURROGATE.sub("\ufffd", text)
-    doc = _tokenizer()(safe)
-    if safe is text:
-        # Read the offsets as arrays rather than through spaCy Token objects: building a
-        # Python object per token costs more than the tokenization itself. spaCy's URL check
-        # needs a "." or a scheme's ":" and its e-mail check an "@", so only tokens with one
-        # of those are asked.
-        out: list[Token] = []
-        append = out.append
-        new = tuple.__new__
-        starts, lengths, spaces = doc.to_array(_ATTRS).T.tolist()
-        for k, (idx, length, space) in enumerate(zip(starts, lengths, spaces, strict=True)):
-            word = text[idx : idx + length]
-            protected = "@" in word or (("." in word or ":" in word) and doc[k].like_url)
-            append(new(Token, (word, " " if space else "", idx, protected)))
-        return out
-    return [
-        _token(
-            text[t.idx : t.idx + len(t.text)],
-            text[t.idx + len(t.text) : t.idx + len(t.text) + len(t.whitespace_)],
-            t.idx,
-            t.like_url or t.like_email,
-        )
-        for t in doc
-    ]
-
-
-def _token(text: str, ws: str, start: int, like_address: bool) -> Token:
-    return Token(text, ws, start, bool(like_address or "@" in text))
+    doc = _tokenizer()(_SURROGATE.sub("\ufffd", text))
+    # Read the tokens as arrays rather than through spaCy Token objects: building a Python
+    # object per token costs more than the tokenization itself. A token is protected when
+    # spaCy reads it as a URL or it has an "@" (an e-mail address, a handle); spaCy's e-mail
+    # check needs an "@" too.
+    out: list[Token] = []
+    append = out.append
+    new = tuple.__new__
+    for idx, length, space, url in doc.to_array(_ATTRS).tolist():
+        word = text[idx : idx + length]
+        append(new(Token, (word, " " if space else "", idx, url == 1 or "@" in word)))
+    return out
 
 
 # Preferred cut points, best first: a blank line, a line break, any whitespace.
