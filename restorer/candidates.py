@@ -16,7 +16,7 @@ from restorer.inflect import analyses, inflect_phrase
 from restorer.table import Match, PhraseTable, Row
 from restorer.tokenize import Token
 
-__all__ = ["Candidate", "Slot", "build_lattice", "span_text", "texts_for"]
+__all__ = ["Candidate", "Slot", "build_lattice", "merge_slots", "span_text", "texts_for"]
 
 
 class Candidate(NamedTuple):
@@ -142,6 +142,37 @@ def build_lattice(
             if cands
         )
     return slots
+
+
+def merge_slots(
+    tokens: Sequence[Token],
+    slots: Sequence[Slot],
+    more: Sequence[Slot],
+    *,
+    allow: Sequence[tuple[str, ...]] = (),
+) -> list[Slot]:
+    """Return ``slots`` with the candidates of ``more`` (another proposer's) added.
+
+    A span both propose keeps the first's candidates and gains the others' new texts; spans
+    over an allowed phrase are left out, as :func:`build_lattice` leaves them out. The result
+    is ordered like :func:`build_lattice`'s: by start, then by decreasing length.
+    """
+    if not more:
+        return list(slots)
+    blocked = _allowed_tokens(tokens, allow) if allow else frozenset()
+    by_span = {(s.start, s.end): s for s in slots}
+    for slot in more:
+        if blocked and not blocked.isdisjoint(range(slot.start, slot.end)):
+            continue
+        old = by_span.get((slot.start, slot.end))
+        if old is None:
+            by_span[slot.start, slot.end] = slot
+            continue
+        known = {c.text.lower() for c in old.candidates}
+        new = tuple(c for c in slot.candidates if c.text.lower() not in known)
+        if new:
+            by_span[slot.start, slot.end] = old._replace(candidates=old.candidates + new)
+    return sorted(by_span.values(), key=lambda s: (s.start, -(s.end - s.start)))
 
 
 def _drop_contained(held: list[list[Match]], positions: Sequence[int]) -> list[list[Match]]:

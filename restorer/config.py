@@ -53,6 +53,9 @@ class RestorerConfig:
         coverage: the share of a spinner's swaps the tables are expected to propose; the
             estimated spin rate is scaled by ``1 / coverage``. Calibrated.
         max_spin_rate: upper bound of the estimated spin rate.
+        spin_robust: estimate the spin rate without the document's strongest phrase (all its
+            occurrences), so that no single phrase makes a text spun: a short clean paragraph
+            holding one phrase a spinner would also write keeps the rate of clean text.
         max_span_tokens: longest phrase (in tokens) looked up in the tables.
         max_segment_chars: documents are cut into segments of at most this many characters
             (at paragraph breaks when possible) so memory and time stay bounded. The spin rate
@@ -94,6 +97,28 @@ class RestorerConfig:
             boldly than the ``fast`` tier dares.
         lm_device: ``lm`` tier: ``"auto"`` (a GPU where the runtime was built for one) or
             ``"cpu"``.
+        lm_propose: ``lm`` tier: also propose originals no table lists: the words the model
+            finds likely at a word and that the synonym graph (the optional thesaurus and
+            the tables) links to the word written (see :mod:`restorer.propose`).
+        lm_propose_top: ``lm`` tier: how many of the model's likeliest tokens at each word are
+            kept as possible proposals.
+        lm_propose_max: ``lm`` tier: most proposals per word (the likeliest linked ones).
+        lm_propose_min_gain: ``lm`` tier: how many nats likelier than the word written (given
+            the text before it) a word must be to be proposed.
+        lm_propose_span: ``lm`` tier: longest run of words a proposal may replace.
+        lm_propose_window: ``lm`` tier: ``lm_window`` for spans only the model proposes
+            candidates for (fewer tokens read after each: cheaper).
+        lm_link_prior: ``lm`` tier: prior of a proposal that is a thesaurus synonym of the
+            word written. Calibrated.
+        lm_two_hop_prior: ``lm`` tier: prior of a proposal that is a synonym of a synonym; 0
+            (the default) proposes none. On the dev set such proposals were almost never the
+            original: of those the model found likely, 386 would have helped and 5,984 hurt.
+        lm_lemma_prior: ``lm`` tier: prior of a proposal that is another form of the word
+            written (``make`` for ``makes``); 0 (the default) proposes none (2 helpful, 90
+            harmful on the dev set).
+        lm_propose_evidence_offset: ``lm`` tier: the part of the model's gain (nats) on its
+            own proposals that does not count as evidence of spinning (``lm_evidence_offset``
+            for table rows). Calibrated.
         quotes: text inside quotation marks: ``"auto"`` estimates a separate spin rate there
             from the evidence inside the quotes (many spinners leave quotations alone, others
             rewrite them), and another for the text around them, both drawn toward the
@@ -130,6 +155,17 @@ class RestorerConfig:
     lm_margin: float = 2.0
     lm_max_spin_rate: float = 0.99
     lm_device: str = "auto"
+    spin_robust: bool = True
+    lm_propose: bool = True
+    lm_propose_top: int = 10
+    lm_propose_max: int = 1
+    lm_propose_min_gain: float = 3.0
+    lm_propose_span: int = 2
+    lm_propose_window: int = 2
+    lm_link_prior: float = 0.002
+    lm_two_hop_prior: float = 0.0
+    lm_lemma_prior: float = 0.0
+    lm_propose_evidence_offset: float = 3.0
     quotes: str = "auto"
 
     def __post_init__(self) -> None:
@@ -145,6 +181,15 @@ class RestorerConfig:
             raise ValueError("lm_context must be between 0 and 2048")
         if not 64 <= self.lm_max_tokens <= 3072:
             raise ValueError("lm_max_tokens must be between 64 and 3072")
+        if not 0 <= self.lm_propose_top <= 1000:
+            raise ValueError("lm_propose_top must be between 0 and 1000")
+        if not 1 <= self.lm_propose_span <= 4:
+            raise ValueError("lm_propose_span must be between 1 and 4")
+        if not 0.0 < self.lm_link_prior < 1.0:
+            raise ValueError(f"lm_link_prior must be between 0 and 1, not {self.lm_link_prior!r}")
+        for name in ("lm_two_hop_prior", "lm_lemma_prior"):
+            if not 0.0 <= getattr(self, name) < 1.0:
+                raise ValueError(f"{name} must be in [0, 1), not {getattr(self, name)!r}")
         if not 0.0 < self.lm_coverage <= 1.0:
             raise ValueError(f"lm_coverage must be in (0, 1], not {self.lm_coverage!r}")
         object.__setattr__(self, "tables", tuple(Path(p) for p in self.tables))

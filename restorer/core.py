@@ -10,22 +10,26 @@ import functools
 from collections.abc import Iterable, Iterator, Sequence
 from typing import Any, NamedTuple
 
-from restorer.candidates import Slot, build_lattice, span_text
+from restorer.candidates import Slot, build_lattice, merge_slots, span_text
 from restorer.config import RestorerConfig
 from restorer.decode import Choice, decode
 from restorer.edits import Edit, RestoredText, Source, compose_edits, landed_ranges
+from restorer.graph import SynonymGraph, load_graph
 from restorer.imports import load_any_table
 from restorer.language import NOT_ENGLISH_NOTE, is_english
 from restorer.lists import CERTAIN, UserLists
 from restorer.markup import protected_ranges, tokenize_around, unprotected_text
+from restorer.propose import ModelProposer
 from restorer.render import article_for, match_case
 from restorer.score import (
+    SIGNATURE_LOG_ODDS,
     FrequencyScorer,
     Score,
     Scorer,
     channel,
     estimate_spin_rate,
     quote_channels,
+    without_strongest,
 )
 from restorer.table import PhraseTable, load_optional_table, load_table
 from restorer.tokenize import Token, count_words, iter_segments, split_segments
@@ -100,6 +104,9 @@ class Restorer:
     >>> r = Restorer(RestorerConfig(default_table=False), table=table)
     >>> r.restore_text("Reported by The Related Press on Monday.")
     'Reported by The Associated Press on Monday.'
+
+    ``graph`` replaces the synonym graph the ``lm`` tier's proposals are checked against (by
+    default the optional thesaurus and the tables in use; see :mod:`restorer.propose`).
     """
 
     def __init__(
@@ -108,12 +115,15 @@ class Restorer:
         *,
         table: PhraseTable | None = None,
         scorer: Scorer | None = None,
+        graph: SynonymGraph | None = None,
     ) -> None:
         self.config = config or RestorerConfig()
         self._extra_table = table
+        self._graph = graph
         self._table: PhraseTable | None = None
         self._span = self.config.max_span_tokens
         self._lists: UserLists | None = None
+        self._proposer: ModelProposer | None = None
         if scorer is None:
             scorer = _default_scorer(self.config)
         self.scorer = scorer
@@ -151,6 +161,18 @@ class Restorer:
             else:
                 self._table = parts[0].merged(*parts[1:]) if len(parts) > 1 else parts[0]
         return self._table
+
+    @property
+    def proposer(self) -> ModelProposer | None:
+        """The model's proposer (``lm`` tier with ``lm_propose``), built on first use.
+
+        Its synonym graph joins the optional thesaurus and the tables in use (about a second
+        to read, once per restorer).
+        """
+        if self._proposer is None and self.scorer.name == "lm" and self.config.lm_propose:
+            graph = self._graph if self._graph is not None else load_graph([self.table])
+            self._proposer = ModelProposer(graph, self.config)
+        return self._proposer
 
     @property
     def lists(self) -> UserLists:
@@ -225,6 +247,13 @@ class Restorer:
         slots = build_lattice(
             tokens, table, self._span, compose=self.config.compose, allow=lists.allow
         )
+        reading = None
+        proposer = self.proposer
+        if proposer is not None:
+            reading = self.scorer.read(tokens, slots)
+            if reading is not None:
+                proposed = proposer.propose(tokens, reading)
+                slots = merge_slots(tokens, slots, proposed, allow=lists.allow)
         forced, flagged = lists.denied(tokens, 12) if lists else ([], [])
         if forced or flagged:
             taken = {t for start, end in flagged for t in range(start, end)}
@@ -242,18 +271,31 @@ class Restorer:
             return SegmentResult(
                 0, text, text, [], rho, n_words, (), SegmentAnalysis(tokens, [], [])
             )
-        scores = self.scorer.score(tokens, slots) if slots else []
+        if not slots:
+            scores = []
+        elif reading is not None:
+            scores = self.scorer.score(tokens, slots, reading)
+        else:
+            scores = self.scorer.score(tokens, slots)
         evidence = [
             (slot.start, slot.end, max(s.evidence for s in sc))
             for slot, sc in zip(slots, scores, strict=True)
         ]
         evidence.extend((c.slot.start, c.slot.end, c.score.evidence) for c in forced)
         evidence.extend((start, end, CERTAIN) for start, end in flagged)
-        rho = (
-            spin_rate
-            if spin_rate is not None
-            else estimate_spin_rate(n_words, evidence, self._rates)
-        )
+        if spin_rate is not None:
+            rho = spin_rate
+        else:
+            counted = evidence
+            if self.config.spin_robust:
+                # a signature row's match, or the deny list, may make a text spun on its own
+                alone = [
+                    max(sc, key=lambda s: s.evidence).prior >= SIGNATURE_LOG_ODDS for sc in scores
+                ]
+                alone += [True] * (len(forced) + len(flagged))
+                phrases = [span_text(tokens, a, b) for a, b, _ in evidence]
+                counted = without_strongest(evidence, phrases, alone)
+            rho = estimate_spin_rate(n_words, counted, self._rates)
         channels = quote_channels(tokens, slots, evidence, rho, self._quote_rates)
         choices = decode(len(tokens), slots, scores, channels, self._margin)
         if forced:

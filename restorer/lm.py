@@ -84,6 +84,10 @@ class Branch(NamedTuple):
     tokens: tuple[int, ...]
 
 
+#: The most likely tokens at one trunk position, ``(token, log probability)``, most likely first.
+TopTokens = tuple[tuple[int, float], ...]
+
+
 class TreeScores(NamedTuple):
     """Log probabilities (nats) from one :meth:`LanguageModel.score_tree` call.
 
@@ -91,10 +95,13 @@ class TreeScores(NamedTuple):
         trunk: ``trunk[i]`` is ``log P(trunk[i] | trunk[:i])`` for ``i >= 1``; ``trunk[0]`` is 0.
             Positions that were not asked for are ``nan``.
         branches: per branch, ``sum_j log P(tokens[j] | trunk[:fork] + tokens[:j])``.
+        top: for each position ``i`` asked for in ``top``, the ``k`` tokens most likely at ``i``
+            given ``trunk[:i]``, with their log probabilities, most likely first.
     """
 
     trunk: list[float]
     branches: list[float]
+    top: dict[int, TopTokens] | None = None
 
 
 class LanguageModel(Protocol):
@@ -106,10 +113,22 @@ class LanguageModel(Protocol):
         """Return the token ids of ``text`` (no start token added)."""
         ...
 
+    def piece(self, token: int) -> str:
+        """Return the text of one token (with its leading space, where it has one)."""
+        ...
+
     def score_tree(
-        self, trunk: Sequence[int], branches: Sequence[Branch], wanted: Sequence[int]
+        self,
+        trunk: Sequence[int],
+        branches: Sequence[Branch],
+        wanted: Sequence[int],
+        top: Sequence[int] = (),
+        k: int = 0,
     ) -> TreeScores:
-        """Score ``trunk`` at positions ``wanted`` (indices >= 1) and every branch in full."""
+        """Score ``trunk`` at positions ``wanted`` (indices >= 1) and every branch in full.
+
+        At the positions ``top`` (indices >= 1) also return the ``k`` most likely tokens.
+        """
         ...
 
 
@@ -301,6 +320,16 @@ def _logsumexp(rows: np.ndarray) -> np.ndarray:
     return np.asarray(peak[:, 0].astype(np.float64) + np.log(total))
 
 
+def top_tokens(row: np.ndarray, lse: float, k: int) -> TopTokens:
+    """Return the ``k`` most likely tokens of one row of logits, most likely first."""
+    import numpy as np
+
+    k = min(k, row.shape[0])
+    idx = np.argpartition(row, -k)[-k:]
+    idx = idx[np.argsort(-row[idx], kind="stable")]
+    return tuple(zip(idx.tolist(), (row[idx].astype(np.float64) - lse).tolist(), strict=True))
+
+
 def _log_softmax_pick(logits: np.ndarray, targets: Sequence[int]) -> np.ndarray:
     """Return ``log_softmax(logits)[i, targets[i]]`` for every row, in float64."""
     import numpy as np
@@ -369,12 +398,16 @@ class LlamaCppModel:
         self.n_seq = n_seq
         self._batch = llama_cpp.llama_batch_init(n_batch, 0, n_seq)
         self._tok_buf = (llama_cpp.llama_token * 4096)()
+        self._piece_buf = ctypes.create_string_buffer(256)
+        self._pieces: dict[int, str] = {}
         #: Tokens decoded so far, for cost accounting (``benchmarks/run_speed.py``).
         self.decoded = {"trunk": 0, "branch": 0, "calls": 0}
         #: The trunk whose cells sequence 0 of the cache holds (see :meth:`_keep_prefix`).
         self._cached: list[int] = []
         self._cached_lp: list[float] = []  # its log probabilities (NaN where not computed)
         self._cached_first: dict[tuple[int, int], float] = {}  # (fork - 1, first token) -> lp
+        self._cached_top: dict[int, TopTokens] = {}  # position -> its most likely tokens
+        self._cached_k = 0  # how many tokens _cached_top holds per position
 
     def close(self) -> None:
         """Free the llama.cpp context and model (also done at garbage collection)."""
@@ -400,6 +433,19 @@ class LlamaCppModel:
             buf = (self._ll.llama_token * -n)()
             n = self._ll.llama_tokenize(self._vocab, data, len(data), buf, len(buf), False, False)
         return list(buf[:n])
+
+    def piece(self, token: int) -> str:
+        """Return the text of one token (``" Street"``); pieces of a character are ``""``.
+
+        Memoised: the model's proposals are the same few thousand common words.
+        """
+        text = self._pieces.get(token)
+        if text is None:
+            buf = self._piece_buf
+            n = self._ll.llama_token_to_piece(self._vocab, token, buf, len(buf), 0, False)
+            raw = buf.raw[: max(n, 0)]
+            text = self._pieces[token] = raw.decode("utf-8", errors="ignore") if n > 0 else ""
+        return text
 
     # -- decoding
 
@@ -428,18 +474,24 @@ class LlamaCppModel:
         return np.ctypeslib.as_array(ptr, shape=(n_out, self.n_vocab))
 
     def score_tree(
-        self, trunk: Sequence[int], branches: Sequence[Branch], wanted: Sequence[int]
+        self,
+        trunk: Sequence[int],
+        branches: Sequence[Branch],
+        wanted: Sequence[int],
+        top: Sequence[int] = (),
+        k: int = 0,
     ) -> TreeScores:
         """Score a trunk and its branches, sharing the trunk's cache.
 
-        The trunk is decoded once (sequence 0), asking for logits only where a wanted token or
-        a branch's first token is predicted. Branches then go in batches: each gets its own
-        sequence id, shares the trunk's cells before its fork (``llama_memory_seq_cp`` adds the
-        id to those cells; nothing is copied), and feeds all but its last token, since the last
-        one is only predicted.
+        The trunk is decoded once (sequence 0), asking for logits only where a wanted token, a
+        branch's first token or a ``top`` position is predicted. Branches then go in batches:
+        each gets its own sequence id, shares the trunk's cells before its fork
+        (``llama_memory_seq_cp`` adds the id to those cells; nothing is copied), and feeds all
+        but its last token, since the last one is only predicted. At the ``top`` positions the
+        ``k`` most likely tokens are kept (:func:`top_tokens`), the model's own proposals.
         """
         if not trunk:
-            return TreeScores([], [0.0] * len(branches))
+            return TreeScores([], [0.0] * len(branches), {})
         longest = max((b.fork + len(b.tokens) for b in branches), default=0)
         if len(trunk) + self.n_batch > self.n_ctx or longest > len(trunk) + self.n_batch:
             raise RestorerError(
@@ -450,20 +502,31 @@ class LlamaCppModel:
         for j, b in enumerate(branches):
             if b.tokens:
                 forks.setdefault(b.fork - 1, []).append(j)
-        need = {i - 1 for i in wanted_at} | set(forks)
+        top_at = {i for i in top if 1 <= i < len(trunk)} if k > 0 else set()
+        need = {i - 1 for i in wanted_at} | set(forks) | {i - 1 for i in top_at}
         trunk_lp = [float("nan")] * len(trunk)
         trunk_lp[0] = 0.0
         out = [0.0] * len(branches)
+        found: dict[int, TopTokens] = {}
         with self._lock:
             common, positions = self._keep_prefix(trunk)
             known_lp, known_first = self._cached_lp, self._cached_first
-            first_lp = {k: v for k, v in known_first.items() if k[0] < common}
+            first_lp = {key: v for key, v in known_first.items() if key[0] < common}
             # the prefix's results are the last call's, where it computed them
             for i in range(1, min(common, len(known_lp))):
                 trunk_lp[i] = known_lp[i]
+            # the prefix's most likely tokens, where the last call kept at least k of them
+            kept_k = k or self._cached_k
+            known_top = self._cached_top if self._cached_k >= kept_k else {}
+            kept_top = {i: t[:kept_k] for i, t in known_top.items() if i <= common}
             redo = []
             for p in sorted(q for q in need if q < common):
                 done = p + 1 not in wanted_at or not math.isnan(trunk_lp[p + 1])
+                if p + 1 in top_at:
+                    if p + 1 in kept_top:
+                        found[p + 1] = kept_top[p + 1]
+                    else:
+                        done = False
                 for j in forks.get(p, ()):
                     if (p, branches[j].tokens[0]) in first_lp:
                         out[j] = first_lp[p, branches[j].tokens[0]]
@@ -491,17 +554,23 @@ class LlamaCppModel:
                 logits = self._decode(items)
                 lse = _logsumexp(logits)
                 # (the logits live in llama.cpp's buffer: read them before the next decode)
-                for k, p in enumerate(rows):
+                for r, p in enumerate(rows):
                     if p + 1 in wanted_at:
-                        trunk_lp[p + 1] = float(logits[k, trunk[p + 1]] - lse[k])
+                        trunk_lp[p + 1] = float(logits[r, trunk[p + 1]] - lse[r])
+                    if p + 1 in top_at:
+                        found[p + 1] = best = top_tokens(logits[r], float(lse[r]), k)
+                        # a later call's branches that start with a likely token need no logits
+                        first_lp.update(((p, tok), lp) for tok, lp in best)
                     for j in forks.get(p, ()):
                         tok = branches[j].tokens[0]
-                        out[j] = first_lp[p, tok] = float(logits[k, tok] - lse[k])
+                        out[j] = first_lp[p, tok] = float(logits[r, tok] - lse[r])
                 for s in {s for (_t, _p, s, _w) in items if s}:
                     self._ll.llama_memory_seq_rm(self._mem, s, -1, -1)
             self._score_branches(branches, out)
             self._cached, self._cached_lp, self._cached_first = list(trunk), trunk_lp, first_lp
-        return TreeScores(trunk_lp, out)
+            kept_top.update(found)
+            self._cached_top, self._cached_k = kept_top, kept_k
+        return TreeScores(trunk_lp, out, found)
 
     def _keep_prefix(self, trunk: Sequence[int]) -> tuple[int, list[int]]:
         """Keep the cache of the trunk prefix the last call decoded; say what to decode.

@@ -44,6 +44,7 @@ from typing import NamedTuple
 from restorer.candidates import Slot, span_text
 from restorer.config import RestorerConfig
 from restorer.lm import START_TOKEN, Branch, LanguageModel, load_model
+from restorer.propose import PROPOSAL_TABLE, Reading
 from restorer.render import match_case
 from restorer.score import Score, mean_zipf, prior_log_odds
 from restorer.tokenize import Token
@@ -51,6 +52,8 @@ from restorer.tokenize import Token
 __all__ = ["LMScorer"]
 
 _LN10 = math.log(10.0)
+#: The evidence of a proposal the model does not prefer by enough (nats): none at all.
+NO_EVIDENCE = -30.0
 _SENTENCE_END = frozenset(".!?:;\"“”'‘’()[]—–-\n")
 
 
@@ -170,19 +173,65 @@ class LMScorer:
     def _encode_uncached(self, text: str) -> tuple[int, ...]:
         return tuple(self.model.tokenize(text))
 
-    def score(self, tokens: Sequence[Token], slots: Sequence[Slot]) -> list[list[Score]]:
-        """Score every candidate of every slot (see the module docstring)."""
+    def read(self, tokens: Sequence[Token], slots: Sequence[Slot] = ()) -> Reading:
+        """Read a segment once: every token's probability, and the model's own proposals.
+
+        The model reads the text as written, chunk by chunk (see :meth:`_windows`), and keeps
+        at every word the ``lm_propose_top`` tokens it finds most likely there, with their log
+        probabilities (the proposals :class:`~restorer.propose.ModelProposer` filters). The
+        first tokens of the ``slots``' candidates are read at the same time, so that
+        :meth:`score` then decodes only the candidates' own continuations: the reading and the
+        scoring share the model's cache of the trunk.
+        """
+        trunk, starts = self._trunk(tokens)
+        k = self.config.lm_propose_top
+        word_at = {starts[i]: i for i, t in enumerate(tokens) if t.text[:1].isalpha()}
+        firsts: dict[int, set[int]] = {}
+        for slot in slots:
+            before = tokens[slot.start - 1].ws if slot.start else ""
+            spun = span_text(tokens, slot.start, slot.end)
+            for cand in slot.candidates:
+                text = match_case(spun, cand.text, exact_case=cand.row.case_sensitive)
+                ids = self._encode(before + text)
+                if ids:
+                    firsts.setdefault(starts[slot.start], set()).add(ids[0])
+        trunk_lp = [math.nan] * len(trunk)
+        top: dict[int, tuple[tuple[str, float], ...]] = {}
+        model = self.model
+        for lo, a, b in self._windows(len(trunk)):
+            window = [START_TOKEN, *trunk[lo:b]]
+            branches = [
+                Branch(p - lo + 1, (tok,)) for p in range(a, b) for tok in firsts.get(p, ())
+            ]
+            positions = list(range(a - lo + 1, b - lo + 1))
+            reads = [p - lo + 1 for p in range(a, b) if p in word_at] if k else []
+            scored = model.score_tree(window, branches, positions, reads, k)
+            for p in range(a, b):
+                trunk_lp[p] = scored.trunk[p - lo + 1]
+            for q, best in (scored.top or {}).items():
+                top[word_at[q + lo - 1]] = tuple((self._piece(t), lp) for t, lp in best)
+        written = [math.fsum(trunk_lp[starts[i] : starts[i + 1]]) for i in range(len(tokens))]
+        return Reading(tuple(trunk), tuple(starts), top, written)
+
+    def score(
+        self,
+        tokens: Sequence[Token],
+        slots: Sequence[Slot],
+        reading: Reading | None = None,
+    ) -> list[list[Score]]:
+        """Score every candidate of every slot (see the module docstring).
+
+        ``reading`` is what :meth:`read` returned for the same tokens, if it was called.
+        """
         if not slots:
             return []
         cfg = self.config
-        contexts = self._contexts(tokens, slots)
+        contexts = self._contexts(tokens, slots, reading)
         out: list[list[Score]] = []
         for k, slot in enumerate(slots):
             name = looks_like_name(tokens, slot.start, slot.end)
             spun_text = span_text(tokens, slot.start, slot.end)
-            spun_zipf = (
-                mean_zipf(span_text(tokens, slot.start, slot.end)) if cfg.lm_freq_weight else 0.0
-            )
+            spun_zipf = mean_zipf(spun_text) if cfg.lm_freq_weight else 0.0
             scores = []
             for c, cand in enumerate(slot.candidates):
                 prior = prior_log_odds(cand.row.prior)
@@ -196,37 +245,78 @@ class LMScorer:
                     freq = (mean_zipf(cand.text) - spun_zipf) * _LN10
                     freq = max(-cfg.freq_clip, min(cfg.freq_clip, freq))
                     frequency = -cfg.lm_freq_weight * cfg.lm_weight * freq
-                scores.append(
-                    Score(
-                        frequency=frequency,
-                        prior=prior,
-                        lemma=-cfg.lemma_penalty if cand.lemma_match else 0.0,
-                        context=context,
-                        evidence_bias=-min(max(context, 0.0), cfg.lm_evidence_offset),
-                    )
+                score = Score(
+                    frequency=frequency,
+                    prior=prior,
+                    lemma=-cfg.lemma_penalty if cand.lemma_match else 0.0,
+                    context=context,
                 )
+                if cand.row.table == PROPOSAL_TABLE:
+                    # A proposal is evidence of spinning only where the model prefers it by
+                    # more than the offset, and then by that excess: its prior is a decision
+                    # margin, not knowledge about spinners, and the many proposals the model
+                    # finds a little likelier in any prose must not count at all.
+                    excess = context - cfg.lm_propose_evidence_offset
+                    wanted = excess + min(frequency, 0.0) if excess > 0 else NO_EVIDENCE
+                    score = score._replace(evidence_bias=wanted - score.evidence)
+                else:
+                    score = score._replace(
+                        evidence_bias=-min(max(context, 0.0), cfg.lm_evidence_offset)
+                    )
+                scores.append(score)
             out.append(scores)
         return out
 
     # -- the language model part --------------------------------------------------------------
 
-    def _contexts(self, tokens: Sequence[Token], slots: Sequence[Slot]) -> list[list[float]]:
-        """Return the raw LM context gain (nats) of every candidate of every slot."""
-        cfg = self.config
-        # Each token is encoded with the whitespace before it, as the BPE's pre-tokenizer
-        # attaches a space to the word after it; the pieces then concatenate to the text.
+    def _piece(self, token: int) -> str:
+        return self.model.piece(token)
+
+    def _trunk(self, tokens: Sequence[Token]) -> tuple[list[int], list[int]]:
+        """Return the segment's model tokens and where each of its tokens starts among them.
+
+        Each token is encoded with the whitespace before it, as the BPE's pre-tokenizer
+        attaches a space to the word after it; the pieces then concatenate to the text.
+        """
         starts = [0]
         trunk: list[int] = []
         for i, tok in enumerate(tokens):
             before = tokens[i - 1].ws if i else ""
             trunk.extend(self._encode(before + tok.text))
             starts.append(len(trunk))
+        return trunk, starts
+
+    def _windows(self, n: int) -> list[tuple[int, int, int]]:
+        """Return the windows a trunk of ``n`` tokens is read in: ``(lo, a, b)``.
+
+        The trunk is cut into chunks ``[a, b)`` of ``lm_max_tokens - lm_context`` tokens; a
+        chunk is read after the ``lm_context`` tokens before it (from ``lo``). The cut depends
+        on the trunk alone, so :meth:`read` and :meth:`score` use the same windows and the
+        second finds the first's trunk in the model's cache.
+        """
+        cfg = self.config
+        size = max(1, cfg.lm_max_tokens - cfg.lm_context)
+        return [(max(0, a - cfg.lm_context), a, min(n, a + size)) for a in range(0, n, size)]
+
+    def _contexts(
+        self, tokens: Sequence[Token], slots: Sequence[Slot], reading: Reading | None
+    ) -> list[list[float]]:
+        """Return the raw LM context gain (nats) of every candidate of every slot."""
+        cfg = self.config
+        if reading is None:
+            trunk, starts = self._trunk(tokens)
+        else:
+            trunk, starts = list(reading.trunk), list(reading.starts)
         jobs: list[_Job] = []
         for k, slot in enumerate(slots):
             spun = span_text(tokens, slot.start, slot.end)
             before = tokens[slot.start - 1].ws if slot.start else ""
             a, b = starts[slot.start], starts[slot.end]
-            right = tuple(trunk[b : b + cfg.lm_window])
+            # a span only the model proposes for reads fewer words after it: its proposals
+            # are many, and the first words after a word say most about it
+            only_proposed = all(c.row.table == PROPOSAL_TABLE for c in slot.candidates)
+            window = cfg.lm_propose_window if only_proposed else cfg.lm_window
+            right = tuple(trunk[b : b + window])
             for c, cand in enumerate(slot.candidates):
                 text = match_case(spun, cand.text, exact_case=cand.row.case_sensitive)
                 ids = self._encode(before + text)
@@ -238,23 +328,15 @@ class LMScorer:
         return out
 
     def _run(self, trunk: list[int], jobs: list[_Job]) -> list[float]:
-        """Score the jobs in windows of at most ``lm_max_tokens`` trunk tokens."""
-        cfg = self.config
+        """Score the jobs, each in the window of the chunk its span starts in."""
         gains = [0.0] * len(jobs)
-        order = sorted(range(len(jobs)), key=lambda j: jobs[j].start)
-        i = 0
-        while i < len(order):
-            first = jobs[order[i]].start
-            lo = max(0, first - cfg.lm_context)
-            group: list[int] = []
-            hi = first
-            while i < len(order):
-                job = jobs[order[i]]
-                if group and job.stop - lo > cfg.lm_max_tokens:
-                    break
-                group.append(order[i])
-                hi = max(hi, job.stop)
-                i += 1
+        by_window: dict[tuple[int, int, int], list[int]] = {}
+        windows = self._windows(len(trunk))
+        size = windows[0][2] - windows[0][1] if windows else 1
+        for j, job in enumerate(jobs):
+            by_window.setdefault(windows[min(job.start // size, len(windows) - 1)], []).append(j)
+        for (lo, _a, b), group in sorted(by_window.items()):
+            hi = max(b, *(jobs[j].stop for j in group))
             window = [START_TOKEN, *trunk[lo:hi]]
             branches: list[Branch] = []
             index: dict[tuple[int, tuple[int, ...]], int] = {}

@@ -22,19 +22,24 @@ import functools
 import math
 import re
 from collections.abc import Sequence
-from typing import NamedTuple, Protocol
+from typing import TYPE_CHECKING, NamedTuple, Protocol
 
 from restorer.candidates import Slot, span_text
 from restorer.config import RestorerConfig
 from restorer.tokenize import Token, is_word
 
+if TYPE_CHECKING:
+    from restorer.propose import Reading
+
 __all__ = [
+    "SIGNATURE_LOG_ODDS",
     "FrequencyScorer",
     "Score",
     "Scorer",
     "channel",
     "estimate_spin_rate",
     "prior_log_odds",
+    "without_strongest",
 ]
 
 _LN10 = math.log(10.0)
@@ -92,8 +97,17 @@ class Scorer(Protocol):
         """Tokens around a replacement that a later pass scores; None for the whole segment."""
         ...
 
-    def score(self, tokens: Sequence[Token], slots: Sequence[Slot]) -> list[list[Score]]:
-        """Return one list of scores per slot, one score per candidate, in order."""
+    def read(self, tokens: Sequence[Token], slots: Sequence[Slot]) -> Reading | None:
+        """Read a segment before it is scored (a model's own proposals); None if it cannot."""
+        ...
+
+    def score(
+        self, tokens: Sequence[Token], slots: Sequence[Slot], reading: Reading | None = None
+    ) -> list[list[Score]]:
+        """Return one list of scores per slot, one score per candidate, in order.
+
+        ``reading`` is what :meth:`read` returned for the same tokens, if it was called.
+        """
         ...
 
 
@@ -149,7 +163,13 @@ class FrequencyScorer:
     def __init__(self, config: RestorerConfig) -> None:
         self.config = config
 
-    def score(self, tokens: Sequence[Token], slots: Sequence[Slot]) -> list[list[Score]]:
+    def read(self, tokens: Sequence[Token], slots: Sequence[Slot]) -> None:
+        """None: word frequencies read nothing ahead of scoring."""
+        return None
+
+    def score(
+        self, tokens: Sequence[Token], slots: Sequence[Slot], reading: Reading | None = None
+    ) -> list[list[Score]]:
         """Score every candidate of every slot."""
         cfg = self.config
         out: list[list[Score]] = []
@@ -214,6 +234,41 @@ def estimate_spin_rate(
             return new
         rho = new
     return rho
+
+
+#: The prior log odds from which a table row is a signature (``restorer/data/curated_en.tsv``:
+#: priors of 0.95 and up are for phrases never seen in clean text, ``Related Press``).
+SIGNATURE_LOG_ODDS = math.log(0.95 / 0.05)
+
+
+def without_strongest(
+    evidence: Sequence[tuple[int, int, float]],
+    phrases: Sequence[str],
+    alone: Sequence[bool] = (),
+) -> list[tuple[int, int, float]]:
+    """Return ``evidence`` less every occurrence of its strongest phrase.
+
+    No single ordinary phrase may make a document spun: a clean paragraph that happens to hold
+    one phrase a spinner would also write (``In the meantime``, ``Ahead of``) must keep the
+    low spin rate of clean text however short it is, and a spun document shows many. So the
+    spin rate is estimated without the phrase (all its occurrences: ``phrases`` gives each
+    evidence entry's text, compared in lower case) that carries the strongest evidence,
+    unless that evidence may stand ``alone``: a signature row (``The Related Press`` is spun
+    wherever it occurs) or the user's deny list.
+
+    >>> ev = [(0, 1, 2.0), (3, 5, 4.0), (7, 9, 4.0)]
+    >>> without_strongest(ev, ["a", "b c", "B c"])
+    [(0, 1, 2.0)]
+    >>> without_strongest(ev, ["a", "b c", "B c"], [False, True, True]) == ev
+    True
+    """
+    if not evidence:
+        return []
+    strongest = max(range(len(evidence)), key=lambda i: (evidence[i][2], -i))
+    if alone and alone[strongest]:
+        return list(evidence)
+    key = phrases[strongest].lower()
+    return [e for e, p in zip(evidence, phrases, strict=True) if p.lower() != key]
 
 
 _OPEN_QUOTES = frozenset("“„‟«")

@@ -6,10 +6,14 @@ Fixtures live in ``conftest.py``; plain functions and constants that tests impor
 
 from __future__ import annotations
 
+import math
 import re
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 from rapidfuzz.distance import Levenshtein
+
+from restorer.lm import START_TOKEN, Branch, TreeScores
 
 #: The shared dev set, read by path and never copied (tests skip when it is absent).
 DEVSET = Path(__file__).resolve().parents[2] / "shared" / "devset"
@@ -55,3 +59,81 @@ def signature_spans(restorer, text: str, kind: str) -> list:  # type: ignore[no-
         assert not e.edited
         assert text[e.start : e.end] == e.spun
     return found
+
+
+_PIECE = re.compile(r"\s*(?:\w+|[^\w\s])|\s+")
+
+
+class BigramModel:
+    """A deterministic stand-in for SmolLM2: words are tokens, a bigram table gives log P.
+
+    ``preferred`` maps (previous word, word), lower case, to a log probability; any other pair
+    gets ``other``. The model's "most likely tokens" at a position are the words it has seen
+    (tokenized so far, or listed in ``vocabulary``), ranked by that table.
+    """
+
+    name = "bigram stand-in"
+
+    def __init__(
+        self,
+        preferred: Mapping[tuple[str, str], float],
+        other: float = -6.0,
+        vocabulary: Sequence[str] = (),
+    ) -> None:
+        self.preferred = dict(preferred)
+        self.other = other
+        self.ids: dict[str, int] = {"<s>": START_TOKEN}
+        self.words: list[str] = ["<s>"]
+        self.calls = 0
+        for word in vocabulary:
+            self.tokenize(word)
+
+    def tokenize(self, text: str) -> list[int]:
+        out = []
+        for piece in _PIECE.findall(text):
+            if piece not in self.ids:
+                self.ids[piece] = len(self.words)
+                self.words.append(piece)
+            out.append(self.ids[piece])
+        return out
+
+    def piece(self, token: int) -> str:
+        return self.words[token]
+
+    def lp(self, prev: int, tok: int) -> float:
+        a = self.words[prev].strip().lower().strip(".,")
+        b = self.words[tok].strip().lower().strip(".,")
+        return self.preferred.get((a, b), self.other)
+
+    def sequence_lp(self, ids: Sequence[int]) -> list[float]:
+        return [0.0] + [self.lp(ids[i - 1], ids[i]) for i in range(1, len(ids))]
+
+    def score_tree(
+        self,
+        trunk: Sequence[int],
+        branches: Sequence[Branch],
+        wanted: Sequence[int],
+        top: Sequence[int] = (),
+        k: int = 0,
+    ) -> TreeScores:
+        self.calls += 1
+        assert trunk[0] == START_TOKEN
+        full = self.sequence_lp(trunk)
+        want = set(wanted)
+        trunk_lp = [full[i] if i in want or i == 0 else math.nan for i in range(len(trunk))]
+        out = []
+        for b in branches:
+            assert 1 <= b.fork <= len(trunk)
+            seq = [*trunk[: b.fork], *b.tokens]
+            out.append(sum(self.sequence_lp(seq)[b.fork :]))
+        found = {}
+        for i in top if k else ():
+            ranked = sorted(
+                ((t, self.lp(trunk[i - 1], t)) for t in range(1, len(self.words))),
+                key=lambda x: (-x[1], x[0]),
+            )
+            found[i] = tuple(ranked[:k])
+        return TreeScores(trunk_lp, out, found)
+
+    def text_lp(self, text: str) -> float:
+        return sum(self.sequence_lp([START_TOKEN, *self.tokenize(text)]))

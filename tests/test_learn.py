@@ -112,7 +112,9 @@ def test_min_count_and_max_tokens():
 
 def test_learned_rows_restore_unseen_text():
     table = PhraseTable(learn_rows(PAIRS, name="t"), name="learned")
-    r = Restorer(RestorerConfig(model="fast", default_table=False), table=table)
+    # the rows at work, not the spin-rate estimate (a sentence of three swaps is little evidence)
+    config = RestorerConfig(model="fast", default_table=False, spin_rate=0.5)
+    r = Restorer(config, table=table)
     out = r.restore_text("Officials mentioned the invoice reached the entrance traces.")
     assert out == "Officials said the bill reached the front lines."
 

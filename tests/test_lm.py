@@ -15,6 +15,7 @@ import signal
 import time
 from collections.abc import Sequence
 
+import helpers
 import pytest
 
 from restorer import PhraseTable, Restorer, RestorerConfig, Row
@@ -26,7 +27,6 @@ from restorer.lm import (
     WEIGHTS_ENV,
     Branch,
     LMUnavailableError,
-    TreeScores,
     lm_missing_reason,
     resolve_model,
 )
@@ -55,49 +55,11 @@ OTHER = -6.0
 WORD = re.compile(r"\s*(?:\w+|[^\w\s])|\s+")
 
 
-class BigramModel:
-    """A deterministic stand-in for SmolLM2: words are tokens, a bigram table gives log P."""
-
-    name = "bigram stand-in"
+class BigramModel(helpers.BigramModel):
+    """The stand-in with this module's bigram table."""
 
     def __init__(self) -> None:
-        self.ids: dict[str, int] = {"<s>": START_TOKEN}
-        self.words: list[str] = ["<s>"]
-        self.calls = 0
-
-    def tokenize(self, text: str) -> list[int]:
-        out = []
-        for piece in WORD.findall(text):
-            if piece not in self.ids:
-                self.ids[piece] = len(self.words)
-                self.words.append(piece)
-            out.append(self.ids[piece])
-        return out
-
-    def lp(self, prev: int, tok: int) -> float:
-        a = self.words[prev].strip().lower().strip(".,")
-        b = self.words[tok].strip().lower().strip(".,")
-        return PREFERRED.get((a, b), OTHER)
-
-    def sequence_lp(self, ids: Sequence[int]) -> list[float]:
-        return [0.0] + [self.lp(ids[i - 1], ids[i]) for i in range(1, len(ids))]
-
-    def score_tree(
-        self, trunk: Sequence[int], branches: Sequence[Branch], wanted: Sequence[int]
-    ) -> TreeScores:
-        self.calls += 1
-        assert trunk[0] == START_TOKEN
-        full = self.sequence_lp(trunk)
-        trunk_lp = [full[i] if i in set(wanted) or i == 0 else math.nan for i in range(len(trunk))]
-        out = []
-        for b in branches:
-            assert 1 <= b.fork <= len(trunk)
-            seq = [*trunk[: b.fork], *b.tokens]
-            out.append(sum(self.sequence_lp(seq)[b.fork :]))
-        return TreeScores(trunk_lp, out)
-
-    def text_lp(self, text: str) -> float:
-        return sum(self.sequence_lp([START_TOKEN, *self.tokenize(text)]))
+        super().__init__(PREFERRED, OTHER)
 
 
 def table(*rows: tuple[str, tuple[str, ...], float]) -> PhraseTable:
@@ -119,7 +81,8 @@ TABLE = table(
 
 
 def lm_config(**options: object) -> RestorerConfig:
-    base = RestorerConfig(default_table=False, model="fast", compose=False)
+    # the scorer's own mechanics: the model's proposals are tested in test_propose.py
+    base = RestorerConfig(default_table=False, model="fast", compose=False, lm_propose=False)
     return base.with_options(**options) if options else base
 
 
@@ -277,9 +240,9 @@ def test_a_later_pass_scores_only_the_phrases_near_the_replacements() -> None:
     scored: list[list[str]] = []
     score = scorer.score
 
-    def recording(tokens, slots):  # type: ignore[no-untyped-def]
+    def recording(tokens, slots, reading=None):  # type: ignore[no-untyped-def]
         scored.append([" ".join(t.text for t in tokens[s.start : s.end]) for s in slots])
-        return score(tokens, slots)
+        return score(tokens, slots, reading)
 
     scorer.score = recording  # type: ignore[method-assign]
     restorer = Restorer(lm_config(**options), table=chain, scorer=scorer)
