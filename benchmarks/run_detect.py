@@ -1,11 +1,13 @@
 """Detection benchmark: how well the spin score separates spun from clean paragraphs.
 
-Positives are the dev set's spun paragraphs (``real_pairs.jsonl`` and ``seed_pairs.jsonl``);
-negatives are their originals and ``clean_paragraphs.jsonl`` (many outlets and topics). Figures:
+Positives are the dev set's spun paragraphs (every batch of pairs); negatives are their originals
+and ``clean_paragraphs.jsonl`` (many outlets and topics). Figures:
 
 * AUROC of the spin score (and, for comparison, of the restorer's own spin rate), computed as
   the Mann-Whitney statistic: the chance that a random spun paragraph scores above a random clean
   one, ties counting one half;
+* the AUROC of spun paragraphs against their *own* originals, per batch (same story, same
+  register: only spinning tells them apart);
 * recall and precision at fixed low false-positive rates (1 % and 0 %): the threshold is the
   lowest score that keeps the false-positive rate at or below the target;
 * the share of clean paragraphs at each risk level (target: ``none`` or ``low`` for >= 99 %),
@@ -44,11 +46,15 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from common import (
+    BATCHES,
     CLEAN_FILE,
     DEFAULT_DEVSET,
     RESULTS,
     SPUN_FILES,
+    TUNED_FILES,
+    UNSEEN_FILES,
     WARM_UP,
+    StoryTables,
     devset_missing,
     parse_options,
     read_jsonl,
@@ -338,6 +344,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     p.add_argument("--option", action="append", default=[], metavar="NAME=VALUE")
     p.add_argument("--out", type=Path, help="result JSON (default: results/detect-<model>.json)")
     p.add_argument("--label", default="", help="free text saved in the result JSON")
+    p.add_argument(
+        "--loso",
+        action="store_true",
+        help="score each story's spun paragraphs and originals with tables that never saw it "
+        "(common.StoryTables); the calibration figures keep the shipped tables",
+    )
     args = p.parse_args(argv)
     try:
         options = parse_options(args.option)
@@ -365,12 +377,22 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     started = time.perf_counter()
     results: dict[str, list[tuple[str, Any]]] = {}
+    held: dict[str, Any] = {}
+    if args.loso:
+        tuned = {r["id"] for name in TUNED_FILES for r in read_jsonl(args.devset / name)}
+        tables = StoryTables(pairs, tuned)
+        held_config = config.with_options(default_table=False)
+        held = {story: Restorer(held_config, table=tables.table(story)) for story in stories}
+
+    def judge(rid: str, text: str) -> Any:
+        return detect(text, restorer=held.get(story_of(rid.split(":")[0]), restorer))
+
     for group, items in (
         ("spun", [(r["id"], r["spun"]) for r in pairs]),
         ("originals", [(r["id"] + ":original", r["original"]) for r in pairs]),
-        ("clean", [(r["id"], r["text"]) for r in clean_records]),
     ):
-        results[group] = [(rid, detect(text, restorer=restorer)) for rid, text in items]
+        results[group] = [(rid, judge(rid, text)) for rid, text in items]
+    results["clean"] = [(r["id"], detect(r["text"], restorer=restorer)) for r in clean_records]
     seconds = time.perf_counter() - started
     words = sum(rep.words for reps in results.values() for _rid, rep in reps)
 
@@ -400,10 +422,24 @@ def main(argv: Sequence[str] | None = None) -> int:
         return {level: counts[level] / len(items) for level in RISK_LEVELS}
 
     clean_risks = risks(neg_items)
+    # spun paragraphs against their own originals, per batch (same stories, same register:
+    # only spinning tells them apart), by the spin score and by the restorer's own rate
+    file_of = {r["id"]: name for name in SPUN_FILES for r in read_jsonl(args.devset / name)}
+    own: dict[str, Any] = {}
+    for name, files in {**BATCHES, "batches 2+3": UNSEEN_FILES}.items():
+        keep = [i for i, (rid, _r) in enumerate(results["spun"]) if file_of[rid] in files]
+        own[name] = {
+            what: auroc(
+                [getattr(results["spun"][i][1], what) for i in keep],
+                [getattr(results["originals"][i][1], what) for i in keep],
+            )
+            for what in ("spin_score", "restore_spin_rate")
+        }
     result: dict[str, Any] = run_metadata("detect") | {
         "model": args.model,
         "options": options,
         "label": args.label,
+        "leave_one_story_out": bool(args.loso),
         "devset": str(args.devset),
         "counts": {"spun": len(pos), "clean": len(neg), **{k: len(v) for k, v in results.items()}},
         "risk_bands": dict(RISK_BANDS),
@@ -414,6 +450,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             "auroc": auroc(pos, neg),
             "auroc_vs_originals": auroc(pos, [r.spin_score for _i, r in results["originals"]]),
             "auroc_vs_clean_paragraphs": auroc(pos, [r.spin_score for _i, r in results["clean"]]),
+            "auroc_vs_own_originals_by_batch": own,
             "at_fpr": [at_fpr(pos, neg, t) for t in FPR_TARGETS],
             "spun": distribution(pos),
             "clean": distribution(neg),
@@ -437,7 +474,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         )[:SHOW],
         "timing": {"seconds": seconds, "words": words, "words_per_s": words / seconds},
     }
-    out: Path = args.out or RESULTS / f"detect-{args.model}.json"
+    out: Path = args.out or RESULTS / f"detect-{args.model}{'-loso' if args.loso else ''}.json"
     write_result(out, result)
 
     s, rr = result["spin_score"], result["restore_spin_rate"]
@@ -454,6 +491,11 @@ def main(argv: Sequence[str] | None = None) -> int:
             f"recall {fig['recall']:.3f}, precision {prec}"
         )
     print(f"restore spin rate AUROC {rr['auroc']:.4f} (the restorer's own rate, for comparison)")
+    for name, fig in s["auroc_vs_own_originals_by_batch"].items():
+        print(
+            f"  vs own originals, {name:<11} spin score {fig['spin_score']:.4f}, "
+            f"restore spin rate {fig['restore_spin_rate']:.4f}"
+        )
     print(
         "risk     clean: "
         + ", ".join(f"{k} {v:.1%}" for k, v in result["risk"]["clean"].items())

@@ -31,12 +31,16 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))  # also when loaded by path
 from common import (
+    BATCHES,
     CLEAN_FILE,
     DEFAULT_DEVSET,
     DEVSET_FILES,
     RESULTS,
     SPUN_FILES,
+    TUNED_FILES,
+    UNSEEN_FILES,
     WARM_UP,
+    StoryTables,
     changed_tokens,
     devset_missing,
     distance,
@@ -55,6 +59,11 @@ from common import (
 )
 
 TOP_PAIRS = 30
+#: Clean prose of other registers (documentation), shipped with the benchmarks
+#: (``data/build_clean_registers.py``; licences in ``data/CLEAN-REGISTERS-LICENSES.txt``).
+CLEAN_REGISTERS = Path(__file__).resolve().parent / "data" / "clean_registers.jsonl"
+#: Clean records shorter than this (in words) must never be edited (issue 19).
+SHORT_WORDS = 40
 
 
 # ---------------------------------------------------------------------------- scoring
@@ -66,6 +75,7 @@ class Runner:
     def __init__(self, restorer: Any) -> None:
         self.restorer = restorer
         self.seconds = 0.0
+        self.setup_seconds = 0.0
 
     def __call__(self, record_id: str, text: str) -> Any:
         """Restore ``text`` with ``restore_and_explain``, adding its time to ``seconds``."""
@@ -77,6 +87,58 @@ class Runner:
             raise
         self.seconds += time.perf_counter() - start
         return result
+
+
+class StoryRunner(Runner):
+    """A :class:`Runner` for spun records that restores each with its story held out.
+
+    Each story gets a restorer whose tables never saw it (:class:`common.StoryTables`); one is
+    kept at a time (the records of a story come together), so the language model's cache and
+    the synonym graph are shared, not copied 25 times.
+    """
+
+    def __init__(self, config: Any, tables: StoryTables) -> None:
+        super().__init__(None)
+        self.config = config.with_options(default_table=False)
+        self.tables = tables
+        self.story: str | None = None
+
+    def __call__(self, record_id: str, text: str) -> Any:
+        """Restore ``text`` with the tables of its story held out."""
+        from restorer import Restorer
+
+        story = story_of(record_id)
+        if story != self.story:
+            start = time.perf_counter()
+            self.restorer = Restorer(self.config, table=self.tables.table(story))
+            self.story = story
+            self.setup_seconds += time.perf_counter() - start
+        return super().__call__(record_id, text)
+
+
+def documents(spun_sets: dict[str, list[dict[str, Any]]]) -> dict[str, list[dict[str, Any]]]:
+    """Each spinner's copy of a story as one document: its paragraphs joined, in id order.
+
+    A record's id ends in its paragraph number and, where several spinners copied the story,
+    a letter for the spinner (``ap-wallstcalm-03b``); the document's id is the story, number 0
+    and the letter (``ap-wallstcalm-00b``), so ``story_of`` finds the same story: leaving it out
+    leaves out every spinner's copy of it.
+    """
+    out: dict[str, list[dict[str, Any]]] = {}
+    for name, records in spun_sets.items():
+        groups: dict[str, list[dict[str, Any]]] = defaultdict(list)
+        for rec in records:
+            variant = rec["id"][-1] if rec["id"][-1].isalpha() else ""
+            groups[f"{story_of(rec['id'])}-00{variant}"].append(rec)
+        out[name] = [
+            {
+                "id": doc_id,
+                "spun": "\n\n".join(r["spun"] for r in sorted(recs, key=lambda r: r["id"])),
+                "original": "\n\n".join(r["original"] for r in sorted(recs, key=lambda r: r["id"])),
+            }
+            for doc_id, recs in sorted(groups.items())
+        ]
+    return out
 
 
 def edit_pair(edit: Any) -> tuple[str, str, str]:
@@ -241,6 +303,19 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", type=Path, help="result JSON (default: results/quality-<model>.json)")
     p.add_argument("--label", default="", help="free text saved in the result JSON")
     p.add_argument("--show", type=int, default=0, metavar="N", help="print N worst records (ids)")
+    p.add_argument(
+        "--documents",
+        action="store_true",
+        help="also restore each spinner's copy of a story as one document (its paragraphs "
+        "joined) and report error reduction on those documents",
+    )
+    p.add_argument(
+        "--loso",
+        action="store_true",
+        help="leave one story out: restore each story's spun records with tables that never saw "
+        "it (learned rows from the other stories, no curated row tuned on it); clean text is "
+        "restored with the shipped tables",
+    )
     return p
 
 
@@ -274,11 +349,28 @@ def main(argv: Sequence[str] | None = None) -> int:
     clean_records = read_jsonl(devset / CLEAN_FILE)
 
     # -- spun pairs
-    scored = score_spun(runner, spun_sets)
+    tables = None
+    spun_runner = runner
+    if args.loso:
+        every = [r for records in spun_sets.values() for r in records]
+        tuned = {r["id"] for name in TUNED_FILES for r in spun_sets.get(name, [])}
+        tables = StoryTables(every, tuned)
+        spun_runner = StoryRunner(config, tables)
+    scored = score_spun(spun_runner, spun_sets)
+    by_document = None
+    if args.documents:
+        doc_rows = score_spun(spun_runner, documents(spun_sets))["rows"]
+        by_document = summarise_rows(doc_rows) | {
+            "per_batch": {
+                name: summarise_rows([r for r in doc_rows if r["file"] in files])
+                for name, files in {**BATCHES, "batches 2+3": UNSEEN_FILES}.items()
+            },
+            "records_detail": doc_rows,
+        }
     rows: list[dict[str, Any]] = scored["rows"]
     words: int = scored["words"]
     replay_mismatch: int = scored["replay_mismatch"]
-    spun_seconds = runner.seconds
+    spun_seconds = spun_runner.seconds
 
     # -- clean text: dev originals and clean paragraphs
     runner.seconds = 0.0
@@ -286,8 +378,23 @@ def main(argv: Sequence[str] | None = None) -> int:
         (r["id"], "originals", r["original"]) for records in spun_sets.values() for r in records
     ]
     clean = [(r["id"], f"clean_{r.get('domain', 'unknown')}", r["text"]) for r in clean_records]
+    registers = [(r["id"], r["domain"], r["text"]) for r in read_jsonl(CLEAN_REGISTERS)]
     orig_scored = score_clean(runner, originals)
     clean_scored = score_clean(runner, clean)
+    register_scored = score_clean(runner, registers)
+    pages_scored = None
+    if args.documents:
+        # whole clean pages too: a long clean text is where weak evidence piles up
+        pages: dict[str, list[str]] = defaultdict(list)
+        for r in clean_records:
+            pages[r.get("url", r["id"])].append(r["text"])
+        pages_scored = score_clean(
+            runner,
+            [
+                (f"page-{n:03d}", "clean_pages", "\n".join(texts))
+                for n, texts in enumerate(pages.values(), start=1)
+            ],
+        )
     clean_seconds = runner.seconds
 
     by_domain = {k.removeprefix("clean_"): v for k, v in sorted(clean_scored["groups"].items())}
@@ -295,15 +402,33 @@ def main(argv: Sequence[str] | None = None) -> int:
         "originals": orig_scored["groups"].get("originals", total_group([])),
         "clean_paragraphs": total_group(by_domain.values()),
     }
-    damage["combined"] = total_group([damage["originals"], damage["clean_paragraphs"]])
+    damage["registers"] = total_group(register_scored["groups"].values())
+    clean_groups = ["originals", "clean_paragraphs", "registers"]
+    if pages_scored is not None:
+        damage["clean_pages"] = pages_scored["groups"].get("clean_pages", total_group([]))
+        clean_groups.append("clean_pages")
+    damage["combined"] = total_group([damage[name] for name in clean_groups])
     damage["clean_paragraphs_by_domain"] = by_domain
-    clean_pairs = orig_scored["pairs"] + clean_scored["pairs"]
+    damage["registers_by_domain"] = dict(sorted(register_scored["groups"].items()))
+    short = [
+        record_id
+        for record_id, _group, text in clean + registers
+        if len(text.split()) < SHORT_WORDS
+        and record_id
+        in {i for i, _n in clean_scored["changed_ids"] + register_scored["changed_ids"]}
+    ]
+    damage["short_records_changed"] = {"under_words": SHORT_WORDS, "ids": short}
+    clean_pairs = orig_scored["pairs"] + clean_scored["pairs"] + register_scored["pairs"]
 
     # -- per story / per file
     per_story: dict[str, Any] = {}
     for story in sorted({r["story"] for r in rows}):
         per_story[story] = summarise_rows([r for r in rows if r["story"] == story])
     per_file = {name: summarise_rows([r for r in rows if r["file"] == name]) for name in SPUN_FILES}
+    per_batch = {
+        name: summarise_rows([r for r in rows if r["file"] in files])
+        for name, files in {**BATCHES, "batches 2+3": UNSEEN_FILES}.items()
+    }
     overall = summarise_rows(rows)
     worst = sorted(rows, key=lambda r: (-r["d1"], -(r["d1"] - r["d0"]), r["id"]))
 
@@ -313,6 +438,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         "options": options,
         "config": {k: getattr(config, k) for k in config.__dataclass_fields__},
         "label": args.label,
+        "leave_one_story_out": bool(args.loso),
+        "curated_audit": tables.audit() if tables is not None else None,
         "devset": {
             "path": str(devset),
             "files": {p.name: {"sha256": sha256(p), "records": len(read_jsonl(p))} for p in needed},
@@ -320,22 +447,33 @@ def main(argv: Sequence[str] | None = None) -> int:
         "spun": overall
         | {
             "per_file": per_file,
+            "per_batch": per_batch,
             "per_story": per_story,
             "records_detail": rows,
             "replay_mismatch": replay_mismatch,
             "top_harmful_pairs": top_pairs(scored["harmful_pairs"], TOP_PAIRS),
             "top_helpful_pairs": top_pairs(scored["helpful_pairs"], TOP_PAIRS),
         },
+        "documents": by_document,
         "damage": damage,
         "clean_top_pairs": top_pairs(clean_pairs, TOP_PAIRS),
         "clean_changed_records": sorted(
-            orig_scored["changed_ids"] + clean_scored["changed_ids"], key=lambda x: (-x[1], x[0])
+            orig_scored["changed_ids"]
+            + clean_scored["changed_ids"]
+            + register_scored["changed_ids"]
+            + (pages_scored["changed_ids"] if pages_scored else []),
+            key=lambda x: (-x[1], x[0]),
         ),
         "spin_rate": {
             "spun": distribution(scored["spin_rates"]),
             "originals": distribution(orig_scored["spin_rates"]),
             "clean_paragraphs": distribution(clean_scored["spin_rates"]),
-            "clean_all": distribution(orig_scored["spin_rates"] + clean_scored["spin_rates"]),
+            "registers": distribution(register_scored["spin_rates"]),
+            "clean_all": distribution(
+                orig_scored["spin_rates"]
+                + clean_scored["spin_rates"]
+                + register_scored["spin_rates"]
+            ),
         },
         "timing": {
             "warm_up_seconds": warm_up_seconds,
@@ -343,20 +481,21 @@ def main(argv: Sequence[str] | None = None) -> int:
             "spun_words": words,
             "spun_words_per_s": ratio(words, spun_seconds),
             "clean_seconds": clean_seconds,
-            "clean_words": sum(len(t.split()) for _i, _g, t in originals + clean),
+            "clean_words": sum(len(t.split()) for _i, _g, t in originals + clean + registers),
         },
     }
     result["timing"]["clean_words_per_s"] = ratio(
         result["timing"]["clean_words"], result["timing"]["clean_seconds"]
     )
 
-    out: Path = args.out or RESULTS / f"quality-{args.model}.json"
+    out: Path = args.out or RESULTS / f"quality-{args.model}{'-loso' if args.loso else ''}.json"
     write_result(out, result)
 
     # -- human summary
     sr = result["spin_rate"]
     print(
         f"quality  model={args.model} options={options or '{}'} "
+        f"{'leave-one-story-out ' if args.loso else ''}"
         f"version={result['restorer_version']} "
         f"commit={result['git_commit']}{'+dirty' if result['git_restorer_dirty'] else ''}"
     )
@@ -373,14 +512,24 @@ def main(argv: Sequence[str] | None = None) -> int:
         f"harmful {overall['edits_harmful']}, neutral {overall['edits_neutral']}; "
         f"precision {fmt(overall['edit_precision'])}"
     )
-    for name, fig in per_file.items():
+    for name, fig in (per_file | per_batch).items():
         print(
             f"  {name:<18} micro {fmt(fig['error_reduction_micro'])} "
             f"macro {fmt(fig['error_reduction_macro_by_story'])} exact {fig['exact']}/"
             f"{fig['records']}"
         )
+    if by_document is not None:
+        batches = by_document["per_batch"]
+        print(
+            f"documents {by_document['records']}: error reduction micro "
+            f"{fmt(by_document['error_reduction_micro'])}, macro "
+            f"{fmt(by_document['error_reduction_macro_by_story'])}; batches 2+3 micro "
+            f"{fmt(batches['batches 2+3']['error_reduction_micro'])}"
+        )
     parts = []
-    for name in ("originals", "clean_paragraphs", "combined"):
+    for name in ("originals", "clean_paragraphs", "registers", "clean_pages", "combined"):
+        if name not in damage:
+            continue
         g = damage[name]
         parts.append(
             f"{name} {fmt(g['damage_per_1000_tokens'], '.2f')} "

@@ -23,10 +23,15 @@ Figures per table set:
 
 Table sets: ``curated`` (``restorer/data/curated_en.tsv``), ``rules`` (the rule-generated
 ``restorer/data/rules_en.tsv``), ``thesaurus`` (the generated open thesaurus table, or the one
-``--thesaurus`` names), ``learned`` (rows learned from the dev pairs, leave-one-story-out: the rows
-used on a story were learned from the *other* stories only), ``shipped`` (what ``load_table()``
-loads by default), ``shipped+learned``, ``shipped+thesaurus`` (what
-``RestorerConfig(thesaurus=True)`` loads) and ``all`` (shipped, the optional thesaurus and learned).
+``--thesaurus`` names), ``learned`` (every row ``restorer table learn`` finds in the dev pairs,
+leave-one-story-out: the rows used on a story were learned from the *other* stories only),
+``shipped in sample`` (what ``load_table()`` loads by default, in sample: its curated and learned
+rows saw every story), ``shipped`` (what ships, less what came from the story measured:
+``common.StoryTables``, the tables ``run_quality.py --loso`` restores with), ``shipped+learned``,
+``shipped+thesaurus`` (what ``RestorerConfig(thesaurus=True)`` loads, held out), ``lm`` (the
+``lm`` tier's default candidates: the held-out tables and the language model's own proposals,
+:mod:`restorer.propose`; needs the ``lm`` tier installed) and ``all`` (held out, the optional
+thesaurus and every learned row).
 
 The dev set is third-party text: it is read by path and never copied. The result JSON holds
 numbers, record ids and short swap phrases (as ``run_quality.py`` holds edit pairs).
@@ -50,12 +55,17 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))  # also when loaded by path
 from common import (
+    BATCHES,
     DEFAULT_DEVSET,
     REPO,
     RESULTS,
-    SPUN_FILES,
+    TUNED_FILES,
+    StoryTables,
+    lm_skip_reason,
+    parse_options,
     read_jsonl,
     run_metadata,
+    spun_files,
     story_of,
 )
 
@@ -102,6 +112,25 @@ SENTENCE_END = frozenset({".", "!", "?", ":", '"', "“", "”"})
 
 
 # ---------------------------------------------------------------------------- helpers
+
+
+def lm_proposals(
+    records: Sequence[dict[str, Any]], tables: dict[str, Any], options: dict[str, Any]
+) -> dict[str, list[tuple[int, int, list[str]]]]:
+    """The model's proposals for every spun record, with its story's held-out tables."""
+    from restorer import Restorer, RestorerConfig
+
+    config = RestorerConfig(model="lm", default_table=False).with_options(**options)
+    out: dict[str, list[tuple[int, int, list[str]]]] = {}
+    restorer = None
+    current = None
+    for rec in records:
+        story = story_of(rec["id"])
+        if story != current:
+            restorer, current = Restorer(config, table=tables[story]), story
+        assert restorer is not None
+        out[rec["id"]] = model_slots(restorer, rec["spun"])
+    return out
 
 
 def thesaurus_path() -> Path | None:
@@ -205,8 +234,35 @@ def best_path_cost(
     return best
 
 
-def record_swaps(rec: dict[str, Any], table: Any, max_span: int) -> list[dict[str, Any]]:
-    """Align one pair and judge each swap against the lattice of ``table``."""
+def model_slots(restorer: Any, text: str) -> list[tuple[int, int, list[str]]]:
+    """The ``lm`` tier's own proposals for ``text``: ``(start char, end char, texts)``.
+
+    What the restorer's first pass proposes beside its tables: the model reads the text and
+    :class:`restorer.propose.ModelProposer` keeps the linked words (the scorer does not take
+    part, as for table rows).
+    """
+    from restorer.candidates import build_lattice
+    from restorer.markup import protected_ranges, tokenize_around
+
+    tokens = tokenize_around(text, protected_ranges(text))
+    slots = build_lattice(tokens, restorer.table, 5, compose=True)
+    reading = restorer.scorer.read(tokens, slots)
+    return [
+        (tokens[s.start].start, tokens[s.end - 1].end, [c.text for c in s.candidates])
+        for s in restorer.proposer.propose(tokens, reading)
+    ]
+
+
+def record_swaps(
+    rec: dict[str, Any],
+    table: Any,
+    max_span: int,
+    extra: Sequence[tuple[int, int, list[str]]] = (),
+) -> list[dict[str, Any]]:
+    """Align one pair and judge each swap against the lattice of ``table``.
+
+    ``extra`` adds other proposers' candidates, as character spans of the spun text.
+    """
     from restorer.candidates import build_lattice
     from restorer.conditions import normalise_word
     from restorer.learn import align_swaps, words_of
@@ -217,11 +273,18 @@ def record_swaps(rec: dict[str, Any], table: Any, max_span: int) -> list[dict[st
     o_keys = [normalise_word(t.text) for t in orig_tokens]
     proposals: dict[int, list[tuple[int, tuple[str, ...]]]] = defaultdict(list)
     by_start: dict[int, list[str]] = defaultdict(list)
-    for slot in build_lattice(spun_tokens, table, max_span, compose=True):
-        for cand in slot.candidates:
-            words = tuple(normalise_word(t.text) for t in words_of(cand.text))
-            proposals[slot.start].append((slot.end, words))
-            by_start[slot.start].append(f"{' '.join(s_keys[slot.start : slot.end])} -> {cand.text}")
+    found = [
+        (slot.start, slot.end, [c.text for c in slot.candidates])
+        for slot in build_lattice(spun_tokens, table, max_span, compose=True)
+    ]
+    at = {t.start: i for i, t in enumerate(spun_tokens)}
+    ends = {t.end: i + 1 for i, t in enumerate(spun_tokens)}
+    found += [(at[a], ends[b], texts) for a, b, texts in extra if a in at and b in ends]
+    for start, end, texts in found:
+        for text in texts:
+            words = tuple(normalise_word(t.text) for t in words_of(text))
+            proposals[start].append((end, words))
+            by_start[start].append(f"{' '.join(s_keys[start:end])} -> {text}")
     # aligned positions: pairs (i, j) where the spun and original prefixes correspond
     matcher = difflib.SequenceMatcher(None, s_keys, o_keys, autojunk=False)
     aligned: set[tuple[int, int]] = set()
@@ -328,17 +391,26 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--show", type=int, default=30, help="print this many misses")
     parser.add_argument(
         "--sets",
-        default="curated,rules,thesaurus,learned,shipped,shipped+learned,shipped+thesaurus,all",
+        default="curated,rules,thesaurus,learned,shipped in sample,shipped,shipped+thesaurus,"
+        "lm,all",
         help="table sets to measure",
+    )
+    parser.add_argument(
+        "--option",
+        action="append",
+        default=[],
+        metavar="NAME=VALUE",
+        help="RestorerConfig override for the lm set's proposals, repeatable",
     )
     parser.add_argument("--table", type=Path, action="append", default=[], help="extra table")
     parser.add_argument(
         "--thesaurus", type=Path, default=None, help="thesaurus table to measure (default: shipped)"
     )
     args = parser.parse_args(argv)
+    options = parse_options(args.option)
 
     devset: Path = args.devset
-    needed = [devset / name for name in SPUN_FILES]
+    needed = [devset / name for name in BATCHES["batch 1"]]
     missing = [p for p in needed if not p.is_file()]
     if missing:
         print(
@@ -352,7 +424,7 @@ def main(argv: list[str] | None = None) -> int:
     from restorer.learn import learn_rows
     from restorer.table import load_table
 
-    records = [r for name in SPUN_FILES for r in read_jsonl(devset / name)]
+    records = [r for name in spun_files(devset) for r in read_jsonl(devset / name)]
     stories = sorted({story_of(r["id"]) for r in records})
     max_span = 5
     thesaurus_file = args.thesaurus or thesaurus_path()
@@ -361,6 +433,9 @@ def main(argv: list[str] | None = None) -> int:
     extra = [load_any_table(p) for p in args.table]
 
     t0 = time.perf_counter()
+    tuned = {r["id"] for name in TUNED_FILES for r in read_jsonl(devset / name)}
+    held = StoryTables(records, tuned)
+    held_out = {story: held.table(story) for story in stories}
     learned: dict[str, Any] = {}
     for story in stories:
         pairs = [(r["spun"], r["original"]) for r in records if story_of(r["id"]) != story]
@@ -381,17 +456,19 @@ def main(argv: list[str] | None = None) -> int:
             parts = [thesaurus] if thesaurus is not None else []
         elif name == "learned":
             parts = [learned[story]]
-        elif name == "shipped":
+        elif name in ("shipped", "lm"):  # what ships, less what came from the story
+            parts = [held_out[story]]
+        elif name == "shipped in sample":
             parts = [shipped]
         elif name == "shipped+learned":
-            parts = [shipped, learned[story]]
+            parts = [held_out[story], learned[story]]
         elif name == "shipped+thesaurus":  # what RestorerConfig(thesaurus=True) loads
-            parts = [shipped]
+            parts = [held_out[story]]
             optional = thesaurus_file and thesaurus_file.name not in shipped_files
             if thesaurus is not None and optional:
                 parts.append(thesaurus)
         elif name == "all":
-            parts = [shipped, learned[story]]
+            parts = [held_out[story], learned[story]]
             if (
                 thesaurus is not None
                 and thesaurus_file
@@ -411,7 +488,18 @@ def main(argv: list[str] | None = None) -> int:
             continue
         start = time.perf_counter()
         tables = {story: table_for(name, story) for story in stories}
-        swaps = [s for r in records for s in record_swaps(r, tables[story_of(r["id"])], max_span)]
+        extra: dict[str, Any] = {}
+        if name == "lm":
+            reason = lm_skip_reason(devset)
+            if reason is not None:
+                print(f"run_recall: {reason}; skipping the lm set", file=sys.stderr)
+                continue
+            extra = lm_proposals(records, tables, options)
+        swaps = [
+            s
+            for r in records
+            for s in record_swaps(r, tables[story_of(r["id"])], max_span, extra.get(r["id"], ()))
+        ]
         all_swaps[name] = swaps
         results[name] = summarise(swaps)
         results[name]["seconds"] = time.perf_counter() - start

@@ -93,3 +93,89 @@ def test_a_point_where_the_thesaurus_makes_spun_text_worse_is_passed_over(
 
     chosen = calibrate_fast.choose(points, thesaurus)
     assert tuple(chosen["options"].values()) == calm
+
+
+@pytest.fixture(scope="module")
+def common() -> Iterator[Any]:
+    sys.path.insert(0, str(BENCHMARKS))
+    try:
+        spec = importlib.util.spec_from_file_location("common_under_test", BENCHMARKS / "common.py")
+        assert spec and spec.loader
+        module = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(module)
+        yield module
+    finally:
+        sys.path.remove(str(BENCHMARKS))
+
+
+# A toy grid of one constant and three stories, two records each (d0 10 per record). At "bold"
+# story "a" gains a lot and "b", "c" lose; at "mild" everything gains a little.
+_TOY_GRID = {"k": ["mild", "bold", "wild"]}
+_D1 = {
+    "mild": {"a": 8, "b": 8, "c": 8},
+    "bold": {"a": 0, "b": 9, "c": 9},
+    "wild": {"a": 0, "b": 0, "c": 0},
+}
+
+
+def _toy_points(damaged: dict[str, list[str]] | None = None) -> list[dict[str, Any]]:
+    points = []
+    for k in _TOY_GRID["k"]:
+        records = [
+            [f"{s}-0{n}", s, "real_pairs.jsonl", 10, _D1[k][s]] for s in "abc" for n in (1, 2)
+        ]
+        changed = (damaged or {}).get(k, [])
+        points.append(
+            {
+                "options": {"k": k},
+                "records": records,
+                "changed": changed,
+                "damage_combined": 1.0 if changed else 0.0,
+            }
+        )
+    return points
+
+
+def test_loso_chooses_each_story_on_the_others(common: Any) -> None:
+    # "wild" edits clean text, so it is never chosen; "bold" wins on "a" alone, which makes it
+    # the in-sample choice for the others but not when "a" is held out
+    points = _toy_points({"wild": ["dev-clean-news-001"]})
+    out = common.choose_loso(points, _TOY_GRID, ["k"], max_damage=0.0, max_neighbour_damage=9.0)
+    assert out["chosen_by_story"] == {"a": {"k": "mild"}, "b": {"k": "bold"}, "c": {"k": "bold"}}
+    # held out: a at mild (d1 8), b and c at bold (d1 9): (60 - 52) / 60
+    assert out["held_out"]["micro"] == pytest.approx(8 / 60)
+    assert out["chosen"] == {"k": "bold"}
+    assert out["in_sample"]["micro"] == pytest.approx((60 - 36) / 60)
+    assert out["held_out"]["micro"] < out["in_sample"]["micro"]
+
+
+def test_loso_ignores_damage_to_the_held_out_storys_own_originals(common: Any) -> None:
+    # "wild" changes one original of story "a" only: on the folds that hold "a" out that is
+    # the held-out story's own text and does not count; on the others it rules "wild" out
+    points = _toy_points({"wild": ["a-01"]})
+    out = common.choose_loso(points, _TOY_GRID, ["k"], max_damage=0.0, max_neighbour_damage=9.0)
+    assert out["chosen_by_story"]["a"] == {"k": "wild"}
+    assert out["chosen_by_story"]["b"] == {"k": "bold"}
+
+
+def test_loso_respects_damaged_neighbours(common: Any) -> None:
+    # the neighbour of "bold" ("wild") damages clean text beyond the margin: "bold" is out too
+    points = _toy_points({"wild": ["dev-clean-news-001"]})
+    out = common.choose_loso(points, _TOY_GRID, ["k"], max_damage=0.0, max_neighbour_damage=0.5)
+    assert set(map(str, out["chosen_by_story"].values())) == {str({"k": "mild"})}
+
+
+def test_loso_can_choose_on_documents_and_reports_both(common: Any) -> None:
+    # documents favour "mild" everywhere; paragraphs as in the toy above favour "bold" on b, c
+    points = _toy_points({"wild": ["dev-clean-news-001"]})
+    for point in points:
+        k = point["options"]["k"]
+        d1 = 5 if k == "mild" else 9
+        point["doc_records"] = [[f"{s}-x-00", s, "real_pairs.jsonl", 20, d1] for s in "abc"]
+    out = common.choose_loso(
+        points, _TOY_GRID, ["k"], max_damage=0.0, max_neighbour_damage=9.0, on="doc_records"
+    )
+    assert out["chosen_on"] == "doc_records"
+    assert set(map(str, out["chosen_by_story"].values())) == {str({"k": "mild"})}
+    assert out["documents_held_out"]["micro"] == pytest.approx(15 / 20)
+    assert out["held_out"]["micro"] == pytest.approx((60 - 48) / 60)  # paragraphs at "mild"

@@ -7,6 +7,7 @@ default; they skip when ``../shared/devset`` is not there (an sdist, a fresh clo
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
 from helpers import DEVSET, token_edits
@@ -73,3 +74,22 @@ def test_seed_restoration_reduces_the_distance(default_restorer):
     before, _ = token_edits(spun, original)
     after, _ = token_edits(default_restorer.restore_text(spun), original)
     assert after < before
+
+
+def test_clean_prose_of_other_registers_is_left_alone(default_restorer):
+    """Documentation prose (benchmarks/data/clean_registers.jsonl, in the repository)."""
+    path = Path(__file__).resolve().parents[1] / "benchmarks" / "data" / "clean_registers.jsonl"
+    with path.open(encoding="utf-8") as fh:
+        records = [json.loads(line) for line in fh if line.strip()]
+    assert len(records) > 300
+    changed = tokens = 0
+    short_edited = []
+    for record in records:
+        text = record["text"]
+        edits, n = token_edits(text, default_restorer.restore_text(text))
+        changed += edits
+        tokens += n
+        if edits and len(text.split()) < 40:
+            short_edited.append(record["id"])
+    assert 1000 * changed / tokens <= 0.5
+    assert short_edited == []
