@@ -11,7 +11,6 @@ import contextlib
 import functools
 import json
 import os
-import signal
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -19,7 +18,7 @@ from typing import Annotated, BinaryIO, NoReturn, ParamSpec
 
 import typer
 
-from restorer import __version__
+from restorer import __version__, interrupt
 from restorer.config import MODELS, RestorerConfig
 from restorer.core import Restorer
 from restorer.detect import SpinMeter, SpinReport
@@ -28,6 +27,7 @@ from restorer.edits import Edit
 from restorer.errors import ExitCode, InputError, RestorerError
 from restorer.files import display_name, open_output, read_chunks
 from restorer.imports import ImportResult
+from restorer.interrupt import Terminated
 
 P = ParamSpec("P")
 
@@ -39,14 +39,6 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
     rich_markup_mode=None,
 )
-
-
-class _TerminatedError(BaseException):
-    """SIGTERM, turned into an exception so clean-up code runs.
-
-    A ``BaseException``, like ``KeyboardInterrupt``: code that catches ``Exception`` to keep a
-    job going past one bad document (batch) must not swallow a request to stop.
-    """
 
 
 def _fail(message: str, code: ExitCode) -> NoReturn:
@@ -63,7 +55,7 @@ def _guarded(func: Callable[P, None]) -> Callable[P, None]:
             func(*args, **kwargs)
         except RestorerError as exc:
             _fail(str(exc), ExitCode.INPUT_ERROR)
-        except (KeyboardInterrupt, _TerminatedError):
+        except (KeyboardInterrupt, Terminated):
             _fail("interrupted", ExitCode.INTERRUPTED)
         except BrokenPipeError:
             raise  # main() ends quietly when the reader of stdout goes away
@@ -266,6 +258,7 @@ def fix(
             stack.enter_context(open_output(explain)) if explain is not None else (None, None)
         )
         for result in restorer.iter_restore(read_chunks(stream, name, errors)):
+            interrupt.check()
             edits += len(result.edits)
             notes.update(dict.fromkeys(result.notes))
             if meter is not None:
@@ -504,7 +497,7 @@ def batch(
         )
     except BatchError as exc:
         _fail(str(exc), ExitCode.USAGE)
-    except (KeyboardInterrupt, _TerminatedError):
+    except (KeyboardInterrupt, Terminated):
         if str(output) == "-":
             raise
         _fail("interrupted; run the same command with --resume to go on", ExitCode.INTERRUPTED)
@@ -679,16 +672,12 @@ def table_stats_command(
                 typer.echo(f"  {count:>7}  {key}")
 
 
-def _on_sigterm(signum: int, frame: object) -> NoReturn:
-    raise _TerminatedError
-
-
 def main() -> None:
     """Run the command line; map every failure to an exit code and a one-line message."""
-    signal.signal(signal.SIGTERM, _on_sigterm)
+    interrupt.install()
     try:
         app()
-    except (KeyboardInterrupt, _TerminatedError):
+    except (KeyboardInterrupt, Terminated):
         typer.echo("restorer: interrupted", err=True)
         sys.exit(int(ExitCode.INTERRUPTED))
     except BrokenPipeError:

@@ -19,6 +19,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import IO, BinaryIO
 
+from restorer import interrupt
 from restorer.errors import InputError
 
 __all__ = ["AtomicWriter", "display_name", "open_output", "read_chunks"]
@@ -133,7 +134,14 @@ class AtomicWriter:
         self.file = os.fdopen(fd, "w", encoding="utf-8", errors=errors, newline="")
 
     def commit(self) -> None:
-        """Flush, sync and move the finished file into place."""
+        """Flush, sync and move the finished file into place, unless a stop was requested.
+
+        Raises:
+            KeyboardInterrupt, Terminated: a stop request that arrived while the file was
+                written (see :mod:`restorer.interrupt`); the temporary file is left for
+                :meth:`discard`, the target untouched.
+        """
+        interrupt.check()
         if self._tmp is None:  # written directly (a pipe or a device)
             self.file.close()
             self._done = True

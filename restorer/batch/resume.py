@@ -34,6 +34,7 @@ import time
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any, BinaryIO, cast
 
+from restorer import interrupt
 from restorer.batch.records import BatchError, _dumps
 from restorer.batch.workers import _Chunk, _Outcome
 from restorer.files import AtomicWriter
@@ -365,6 +366,7 @@ class _Sink:
 
     # the common part
     def write(self, chunk: _Chunk, outcomes: list[_Outcome]) -> None:
+        interrupt.check()  # a stop request a finaliser swallowed ends the job here
         if not self._opened:
             self._start()
         self._emit(chunk, outcomes)
@@ -411,6 +413,7 @@ class _Sink:
 
     def finish(self) -> BatchSummary:
         """Close the last part, move the output into place, write the errors file."""
+        interrupt.check()
         self.commit()
         if self.work is None:
             summary = self._summary_direct()
