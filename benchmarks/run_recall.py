@@ -488,17 +488,17 @@ def main(argv: list[str] | None = None) -> int:
             continue
         start = time.perf_counter()
         tables = {story: table_for(name, story) for story in stories}
-        extra: dict[str, Any] = {}
+        proposed: dict[str, Any] = {}
         if name == "lm":
             reason = lm_skip_reason(devset)
             if reason is not None:
                 print(f"run_recall: {reason}; skipping the lm set", file=sys.stderr)
                 continue
-            extra = lm_proposals(records, tables, options)
+            proposed = lm_proposals(records, tables, options)
         swaps = [
             s
             for r in records
-            for s in record_swaps(r, tables[story_of(r["id"])], max_span, extra.get(r["id"], ()))
+            for s in record_swaps(r, tables[story_of(r["id"])], max_span, proposed.get(r["id"], ()))
         ]
         all_swaps[name] = swaps
         results[name] = summarise(swaps)

@@ -19,7 +19,7 @@ every dev pair and keeps what holds beyond one story:
   *in spun text*; clean prose uses the same words for themselves (``because``, ``within``), and
   the scale keeps such rows from outweighing the document's low spin rate there. At 0.5
   they put 1.2 % of the dev set's clean paragraphs at detection risk ``medium`` or ``high``
-  (``because`` -> ``as``, ``packages`` -> ``programs``; the guard is 1 %); at 0.3, 1.0 %.
+  (``because`` -> ``as``, ``packages`` -> ``programs``; the guard is 1 %); at 0.3, 0.3 %.
 * **The hand-written tables win.** A spun phrase the curated or rule tables already list, or a
   row that would undo one of theirs, is left out (``restorer table check`` stays clean).
 

@@ -137,6 +137,7 @@ class Restorer:
             else cfg
         )
         self._margin = cfg.lm_margin if lm else cfg.min_margin
+        self._robust = cfg.lm_spin_robust if lm else cfg.spin_robust
         # how quotations are judged (see quote_channels), made once rather than per segment
         self._quote_rates = self._rates.with_options(quotes=cfg.quotes if lm else "restore")
 
@@ -287,7 +288,7 @@ class Restorer:
             rho = spin_rate
         else:
             counted = evidence
-            if self.config.spin_robust:
+            if self._robust:
                 # a signature row's match, or the deny list, may make a text spun on its own
                 alone = [
                     max(sc, key=lambda s: s.evidence).prior >= SIGNATURE_LOG_ODDS for sc in scores

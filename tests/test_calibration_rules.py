@@ -13,12 +13,12 @@ import pytest
 BENCHMARKS = Path(__file__).resolve().parent.parent / "benchmarks"
 
 
-@pytest.fixture(scope="module")
-def calibrate_fast() -> Iterator[Any]:
+def _benchmark(name: str) -> Iterator[Any]:
+    """A benchmark script loaded by path, with its folder on ``sys.path`` meanwhile."""
     sys.path.insert(0, str(BENCHMARKS))
     try:
         spec = importlib.util.spec_from_file_location(
-            "calibrate_fast_under_test", BENCHMARKS / "calibrate_fast.py"
+            f"{name}_under_test", BENCHMARKS / f"{name}.py"
         )
         assert spec and spec.loader
         module = importlib.util.module_from_spec(spec)
@@ -26,6 +26,11 @@ def calibrate_fast() -> Iterator[Any]:
         yield module
     finally:
         sys.path.remove(str(BENCHMARKS))
+
+
+@pytest.fixture(scope="module")
+def calibrate_fast() -> Iterator[Any]:
+    yield from _benchmark("calibrate_fast")
 
 
 def _points(
@@ -97,15 +102,7 @@ def test_a_point_where_the_thesaurus_makes_spun_text_worse_is_passed_over(
 
 @pytest.fixture(scope="module")
 def common() -> Iterator[Any]:
-    sys.path.insert(0, str(BENCHMARKS))
-    try:
-        spec = importlib.util.spec_from_file_location("common_under_test", BENCHMARKS / "common.py")
-        assert spec and spec.loader
-        module = importlib.util.module_from_spec(spec)
-        spec.loader.exec_module(module)
-        yield module
-    finally:
-        sys.path.remove(str(BENCHMARKS))
+    yield from _benchmark("common")
 
 
 # A toy grid of one constant and three stories, two records each (d0 10 per record). At "bold"

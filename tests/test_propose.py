@@ -251,12 +251,23 @@ def test_one_phrase_does_not_make_a_short_clean_paragraph_spun() -> None:
     results = {}
     for robust in (False, True):
         cfg = RestorerConfig(
-            default_table=False, model="fast", lm_propose=False, spin_robust=robust
+            default_table=False, model="fast", lm_propose=False, lm_spin_robust=robust
         )
         scorer = LMScorer(cfg, model=BigramModel({("the", "meanwhile"): -1.0}, -5.0))
         results[robust] = Restorer(cfg, table=rows, scorer=scorer).restore_and_explain(text)
     assert results[False].spin_rate > 0.9 and results[False].text != text  # what went wrong
     assert results[True].spin_rate < 0.03 and results[True].text == text
+
+
+def test_the_fast_tier_judges_on_every_phrase_unless_asked() -> None:
+    rows = PhraseTable([Row("mention", ("say",), 0.5, "t"), Row("extra", ("more",), 0.5, "t")])
+    text = "Officials mentioned the extra cost."
+    fast = RestorerConfig(default_table=False, model="fast")
+    rates = [
+        Restorer(fast.with_options(spin_robust=robust), table=rows).restore_and_explain(text)
+        for robust in (False, True)
+    ]
+    assert rates[0].spin_rate > rates[1].spin_rate
 
 
 def test_a_spun_paragraph_with_several_phrases_stays_spun() -> None:
@@ -269,7 +280,7 @@ def test_a_spun_paragraph_with_several_phrases_stays_spun() -> None:
         ]
     )
     text = "The council mentioned the vote, the Related Press reported forward of the meeting."
-    cfg = RestorerConfig(default_table=False, model="fast", lm_propose=False, spin_robust=True)
+    cfg = RestorerConfig(default_table=False, model="fast", lm_propose=False)
     scorer = LMScorer(cfg, model=BigramModel({}, -5.0))
     result = Restorer(cfg, table=rows, scorer=scorer).restore_and_explain(text)
     assert result.spin_rate > 0.5

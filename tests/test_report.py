@@ -148,7 +148,7 @@ TABLE = (
     "# restorer-phrases 1\n"
     "# spun\tcanonical\tprior\tsource\n"
     "Related Press\tAssociated Press\t0.98\ttest: report\n"
-    "mention\tsay\t0.5\ttest: report\n"
+    "White Space\tWhite House\t0.98\ttest: report\n"
 )
 
 
@@ -159,10 +159,10 @@ def test_cli_fix_html(tmp_path):
     result = CliRunner().invoke(
         app,
         ["fix", "--html", str(out), "-t", str(table)],
-        input="The Related Press mentioned it.\n",
+        input="The Related Press called the White Space.\n",
     )
     assert result.exit_code == 0, result.output
-    assert result.stdout == "The Associated Press said it.\n"
+    assert result.stdout == "The Associated Press called the White House.\n"
     doc = out.read_text(encoding="utf-8")
     assert len(_parse(doc).marks) == 2
     assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []  # no temp left
