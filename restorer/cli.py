@@ -307,12 +307,21 @@ _FORMATS = ("text", "json", "jsonl")
 
 
 def _detect_text(name: str, report: SpinReport) -> str:
-    """Return the human-readable detection report of one input."""
+    """Return the human-readable detection report of one input.
+
+    The first line counts what the evidence below shows: the spans the restorer would restore,
+    and the phrases that look spun (probability 0.5 or more) but that the tier would keep, so a
+    report never says "0 spun spans" above a list of likely spun phrases. A phrase met more
+    than once is listed once, with its count.
+    """
+    kept = {e.spun.lower() for e in report.evidence if not e.edited and e.probability >= 0.5}
+    also = f"; {len(kept)} more likely spun but kept (too little evidence to restore)"
     lines = [
         f"{name}: spin score {report.spin_score:.2f} (risk {report.risk}); "
-        f"{report.spun_spans} spun span(s) in {report.words:,} words "
-        f"({report.spun_spans_per_1000_words:.1f} per 1,000)"
+        f"{report.spun_spans} spun span(s) restored in {report.words:,} words "
+        f"({report.spun_spans_per_1000_words:.1f} per 1,000){also if kept else ''}"
     ]
+    shown: dict[str, int] = {}
     for e in report.evidence:
         suggestion = "(original unknown)" if e.suggestion is None else repr(e.suggestion)
         notes = ["restored" if e.edited else "kept"]
@@ -321,7 +330,9 @@ def _detect_text(name: str, report: SpinReport) -> str:
         if e.source.line:
             notes.append(f"{e.source.table}:{e.source.line}")
         notes.append(e.source.kind)
-        lines.append(f"  {e.probability:4.0%}  {e.spun!r} -> {suggestion}  [{'; '.join(notes)}]")
+        line = f"  {e.probability:4.0%}  {e.spun!r} -> {suggestion}  [{'; '.join(notes)}]"
+        shown[line] = shown.get(line, 0) + 1
+    lines.extend(line if n == 1 else f"{line} x{n}" for line, n in shown.items())
     return "\n".join(lines) + "\n"
 
 

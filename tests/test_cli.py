@@ -483,3 +483,27 @@ def test_explain_dash_means_stdout(runner, table, tmp_path, monkeypatch):
     assert not (tmp_path / "-").exists(), "'-' was written as a file name"
     records = [json.loads(line) for line in result.stdout.splitlines()]
     assert [r["replacement"] for r in records] == ["Associated Press", "said", "White House"]
+
+
+def test_detect_text_counts_what_its_evidence_shows():
+    """The summary line and the evidence tell one story: likely spun phrases that were kept are
+    counted, and a phrase met twice is listed once with its count."""
+    from restorer.cli import _detect_text
+    from restorer.detect import SpanEvidence, SpinReport
+    from restorer.edits import Source
+
+    src = Source("t.tsv", 3, "remark -> comment", "test")
+
+    def ev(start: int, spun: str, probability: float) -> SpanEvidence:
+        return SpanEvidence(start, start + len(spun), spun, "comment", probability, 1.0, False, src)
+
+    report = SpinReport(
+        0.2, "medium", 50, 0, 0.0, 0.2, (ev(0, "remark", 0.8), ev(30, "remark", 0.8))
+    )
+    text = _detect_text("in.txt", report)
+    first, *rest = text.splitlines()
+    assert "0 spun span(s) restored" in first
+    assert "1 more likely spun but kept" in first
+    assert rest == ["   80%  'remark' -> 'comment'  [kept; t.tsv:3; test] x2"]
+    unlikely = SpinReport(0.01, "none", 50, 0, 0.0, 0.01, (ev(0, "remark", 0.3),))
+    assert "kept" not in _detect_text("in.txt", unlikely).splitlines()[0]
