@@ -12,7 +12,8 @@ import functools
 import json
 import os
 import sys
-from collections.abc import Callable
+from collections import Counter
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Annotated, BinaryIO, NoReturn, ParamSpec
 
@@ -20,7 +21,7 @@ import typer
 
 from restorer import __version__, interrupt
 from restorer.config import MODELS, RestorerConfig
-from restorer.core import Restorer
+from restorer.core import Restorer, SegmentResult
 from restorer.detect import SpinMeter, SpinReport
 from restorer.diff import render_diff
 from restorer.edits import Edit
@@ -219,6 +220,15 @@ def fix(
             help="Also write a self-contained HTML review report of the changes to this file.",
         ),
     ] = None,
+    source: Annotated[
+        Path | None,
+        typer.Option(
+            "--source",
+            metavar="ORIGINAL",
+            help="The article the text was spun from: put back its wording where the two "
+            "differ by spinning (other differences are kept and reported).",
+        ),
+    ] = None,
     model: ModelOption = "auto",
     table: TableOption = None,
     allow: AllowOption = None,
@@ -228,6 +238,8 @@ def fix(
     """Restore one text file (or stdin) and write the result to stdout or --output."""
     _check_errors(errors)
     _check_input_path(input)
+    if source is not None:
+        _check_input_path(source)
     if in_place:
         if input is None or str(input) == "-":
             _fail("--in-place needs an input file", ExitCode.USAGE)
@@ -253,11 +265,17 @@ def fix(
     use_color = diff and sys.stdout.isatty() and "NO_COLOR" not in os.environ
     with contextlib.ExitStack() as stack:
         stream = _open_input(stack, input)
+        chunks = read_chunks(stream, name, errors)
+        results = (
+            restorer.iter_restore(chunks)
+            if source is None
+            else _from_source(stack, "".join(chunks), source, errors, notes)
+        )
         out, writer = stack.enter_context(open_output(target))
         records, records_writer = (
             stack.enter_context(open_output(explain)) if explain is not None else (None, None)
         )
-        for result in restorer.iter_restore(read_chunks(stream, name, errors)):
+        for result in results:
             interrupt.check()
             edits += len(result.edits)
             notes.update(dict.fromkeys(result.notes))
@@ -294,13 +312,28 @@ def fix(
     if (check or diff) and report is not None:
         verb = "would restore" if check else "restored"
         where = f" in {sentences} sentence(s)" if diff else ""
-        typer.echo(
-            f"{name}: {verb} {edits} span(s){where}; spin score {report.spin_score:.2f} "
-            f"(risk {report.risk})",
-            err=True,
-        )
+        # from a source, the edits are the source's: the model's spin score would not match them
+        score = f"spin score {report.spin_score:.2f} (risk {report.risk})"
+        how = f"from the source {display_name(source)}" if source is not None else score
+        typer.echo(f"{name}: {verb} {edits} span(s){where}; {how}", err=True)
     if check and edits:
         raise typer.Exit(int(ExitCode.CHANGED))
+
+
+def _from_source(
+    stack: contextlib.ExitStack, text: str, source: Path, errors: str, notes: dict[str, None]
+) -> Iterator[SegmentResult]:
+    """Restore ``text`` from its source file: one result, and a note on what was left."""
+    from restorer.sources.restore import restore_from_source
+
+    name = display_name(source)
+    original = "".join(read_chunks(_open_input(stack, source), name, errors))
+    found = restore_from_source(text, original, name)
+    left = Counter(d.reason for d in found.differences)
+    kinds = ", ".join(f"{n} {reason}" for reason, n in left.most_common())
+    note = f"{len(found.edits)} edit(s) from the source {name}"
+    notes[note + (f"; {sum(left.values())} difference(s) kept ({kinds})" if left else "")] = None
+    yield found.as_segment(text)
 
 
 _FORMATS = ("text", "json", "jsonl")

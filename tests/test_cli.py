@@ -507,3 +507,50 @@ def test_detect_text_counts_what_its_evidence_shows():
     assert rest == ["   80%  'remark' -> 'comment'  [kept; t.tsv:3; test] x2"]
     unlikely = SpinReport(0.01, "none", 50, 0, 0.0, 0.01, (ev(0, "remark", 0.3),))
     assert "kept" not in _detect_text("in.txt", unlikely).splitlines()[0]
+
+
+# -- fix --source ----------------------------------------------------------------------------
+
+SOURCE_TEXT = (
+    "The city council said on Monday that it would spend 12 million dollars on new roads.\n"
+)
+SPUN_COPY = (
+    "RIVERTON — The city council mentioned on Monday that it would spend 14 million dollars "
+    "on fresh roads.\n"
+)
+
+
+def test_fix_from_a_source_puts_back_its_wording_and_keeps_the_rest(runner, tmp_path):
+    source = write_file(tmp_path, "original.txt", SOURCE_TEXT)
+    spun = write_file(tmp_path, "spun.txt", SPUN_COPY)
+    explain = tmp_path / "edits.jsonl"
+    result = runner.invoke(
+        app, ["fix", str(spun), "--source", str(source), "--explain", str(explain)]
+    )
+    assert result.exit_code == 0, result.output
+    # the swaps come back; the dateline and the updated figure are the copy's own and stay
+    assert result.stdout == (
+        "RIVERTON — The city council said on Monday that it would spend 14 million dollars "
+        "on new roads.\n"
+    )
+    records = [json.loads(line) for line in explain.read_text(encoding="utf-8").splitlines()]
+    assert [(r["spun"], r["replacement"]) for r in records] == [
+        ("mentioned", "said"),
+        ("fresh", "new"),
+    ]
+    assert {r["source"]["table"] for r in records} == {"source"}
+    for r in records:  # each edit names where its wording is in the source
+        start, end = map(int, r["source"]["kind"].rsplit("[", 1)[1].rstrip("]").split(":"))
+        assert SOURCE_TEXT[start:end] == r["replacement"]
+    assert "2 difference(s) kept" in result.stderr
+    assert "number" in result.stderr and "added" in result.stderr
+
+
+def test_fix_source_check_and_missing_source(runner, tmp_path):
+    source = write_file(tmp_path, "original.txt", SOURCE_TEXT)
+    same = write_file(tmp_path, "same.txt", SOURCE_TEXT)
+    result = runner.invoke(app, ["fix", str(same), "--source", str(source), "--check"])
+    assert result.exit_code == 0, result.output
+    result = runner.invoke(app, ["fix", str(same), "--source", str(tmp_path / "gone.txt")])
+    assert result.exit_code == 3
+    assert "gone.txt" in result.stderr
