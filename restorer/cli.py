@@ -15,7 +15,7 @@ import sys
 from collections import Counter
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Annotated, BinaryIO, NoReturn, ParamSpec
+from typing import TYPE_CHECKING, Annotated, BinaryIO, NoReturn, ParamSpec
 
 import typer
 
@@ -29,6 +29,9 @@ from restorer.errors import ExitCode, InputError, RestorerError
 from restorer.files import display_name, open_output, read_chunks
 from restorer.imports import ImportResult
 from restorer.interrupt import Terminated
+
+if TYPE_CHECKING:
+    from restorer.sources.index import SourceIndex
 
 P = ParamSpec("P")
 
@@ -172,6 +175,25 @@ ErrorsOption = Annotated[
     typer.Option("--errors", help="Undecodable input: strict (refuse) or replace (U+FFFD)."),
 ]
 _ERRORS = ("strict", "replace")
+ReferenceIdOption = Annotated[
+    str | None,
+    typer.Option(
+        "--reference-id-field",
+        metavar="FIELD",
+        help="The reference's id field (a.b); line or row numbers, or file names, without.",
+    ),
+]
+ReferenceTextOption = Annotated[
+    str, typer.Option("--reference-text-field", metavar="FIELD", help="The reference's text field.")
+]
+ThresholdOption = Annotated[
+    float | None,
+    typer.Option(
+        "--threshold",
+        help="Lowest match score (0-1) that names a source; the default is calibrated "
+        "(see restorer.sources.index).",
+    ),
+]
 
 
 def _check_errors(errors: str) -> None:
@@ -501,13 +523,24 @@ def batch(
         Path | None,
         typer.Option("--errors-file", help="Where failed records are described (JSONL)."),
     ] = None,
+    reference: Annotated[
+        Path | None,
+        typer.Option(
+            "--reference",
+            metavar="REF",
+            help="Originals (JSONL, Parquet, .txt folder or file): a record whose source is "
+            "found there is restored from it; the others by the model.",
+        ),
+    ] = None,
+    reference_id_field: ReferenceIdOption = None,
+    reference_text_field: ReferenceTextOption = "text",
+    threshold: ThresholdOption = None,
     model: ModelOption = "auto",
     table: TableOption = None,
     allow: AllowOption = None,
     deny: DenyOption = None,
 ) -> None:
     """Restore or score every record of a corpus, in order, keeping other fields; resumable."""
-    from restorer.batch import BatchError, run_batch
     from restorer.lm import resolve_model
 
     if str(input) != "-" and not input.exists():
@@ -521,6 +554,159 @@ def batch(
             "corpus-scale triage, -m fast is hundreds of times faster",
             err=True,
         )
+    sources = None
+    if reference is not None:
+        sources = _load_sources(reference, reference_text_field, reference_id_field, threshold)
+    _run_corpus(
+        input,
+        output,
+        restorer,
+        text_field=text_field,
+        id_field=id_field,
+        mode=mode,
+        jobs=jobs,
+        quiet=quiet,
+        resume=resume,
+        checkpoint_every=checkpoint_every,
+        errors_file=errors_file,
+        sources=sources,
+    )
+
+
+@app.command()
+@_guarded
+def match(
+    input: Annotated[
+        Path,
+        typer.Argument(
+            help="Texts to find the sources of: JSONL (.gz, .zst; '-': stdin), Parquet, a "
+            "folder of .txt, or one .txt file."
+        ),
+    ],
+    against: Annotated[
+        Path,
+        typer.Option(
+            "--against",
+            metavar="REFERENCE",
+            help="Where the sources may be: JSONL, Parquet, a folder of .txt, or one file.",
+        ),
+    ],
+    output: Annotated[
+        Path,
+        typer.Option("--output", "-o", help="Output of the input's format ('-': stdout)."),
+    ] = Path("-"),
+    text_field: Annotated[
+        str, typer.Option("--text-field", help="Field holding the text, in input and reference.")
+    ] = "text",
+    id_field: Annotated[
+        str | None,
+        typer.Option(
+            "--id-field",
+            help="The reference's id field (a.b): what a match names; line or row numbers, or "
+            "file names, without.",
+        ),
+    ] = None,
+    reference_text_field: Annotated[
+        str | None,
+        typer.Option(
+            "--reference-text-field",
+            metavar="FIELD",
+            help="The reference's text field, if it differs from --text-field.",
+        ),
+    ] = None,
+    threshold: ThresholdOption = None,
+    jobs: Annotated[
+        int, typer.Option("--jobs", "-j", help="Worker processes (0: one per core).")
+    ] = 1,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No summary.")] = False,
+    resume: Annotated[
+        bool,
+        typer.Option("--resume", help="Continue an interrupted run of the same command."),
+    ] = False,
+    errors_file: Annotated[
+        Path | None,
+        typer.Option("--errors-file", help="Where failed records are described (JSONL)."),
+    ] = None,
+) -> None:
+    """Find the source of every record in a reference collection, spin-proof.
+
+    Each record gets ``"restorer": {"source": {"id": ..., "score": ...}}``, or ``"source":
+    null`` where no reference text scores at least the threshold. Texts are left as they are.
+    """
+    if str(input) != "-" and not input.exists():
+        raise InputError(input, "no such file or folder")
+    if str(output) != "-" and _same_file(input, output):
+        _fail(f"refusing to overwrite the input {input}", ExitCode.USAGE)
+    sources = _load_sources(against, reference_text_field or text_field, id_field, threshold)
+    if input.is_file() and input.name.lower().endswith(".txt"):
+        _match_one_file(input, output, sources)
+        return
+    _run_corpus(
+        input,
+        output,
+        _restorer("fast", None, None, None),  # not used to restore: matching changes nothing
+        text_field=text_field,
+        id_field=None,
+        mode="score",
+        jobs=jobs,
+        quiet=quiet,
+        resume=resume,
+        checkpoint_every=10_000,
+        errors_file=errors_file,
+        sources=sources,
+        match_only=True,
+    )
+
+
+def _match_one_file(input: Path, output: Path, sources: SourceIndex) -> None:
+    """``match`` on one text file: one JSON line naming its source (or null)."""
+    with contextlib.ExitStack() as stack:
+        text = "".join(read_chunks(_open_input(stack, input), display_name(input), "strict"))
+        found = sources.query(text)
+        where = None if found is None else {"id": found.id, "score": round(found.score, 4)}
+        record = {"input": str(input), "restorer": {"source": where}}
+        out, writer = stack.enter_context(open_output(None if str(output) == "-" else output))
+        out.write(json.dumps(record, ensure_ascii=False) + "\n")
+        if writer is not None:
+            writer.commit()
+
+
+def _load_sources(
+    path: Path, text_field: str, id_field: str | None, threshold: float | None
+) -> SourceIndex:
+    """Read a reference collection and index it (notes on stderr, errors as exit codes)."""
+    from restorer.batch.reference import read_reference
+    from restorer.sources.index import SourceIndex
+
+    if threshold is not None and not 0.0 < threshold <= 1.0:
+        _fail("--threshold must be in (0, 1]", ExitCode.USAGE)
+    ref = read_reference(path, text_field, id_field)
+    note = ref.note()
+    if note is not None:
+        typer.echo(f"restorer: note: {note}", err=True)
+    options = {} if threshold is None else {"threshold": threshold}
+    return SourceIndex.from_records(ref.texts.items(), **options)
+
+
+def _run_corpus(
+    input: Path,
+    output: Path,
+    restorer: Restorer,
+    *,
+    text_field: str,
+    id_field: str | None,
+    mode: str,
+    jobs: int,
+    quiet: bool,
+    resume: bool,
+    checkpoint_every: int,
+    errors_file: Path | None,
+    sources: SourceIndex | None = None,
+    match_only: bool = False,
+) -> None:
+    """Run a corpus job (batch, match) and report it: summary line, notes, exit code."""
+    from restorer.batch import BatchError, run_batch
+
     if errors_file is None and str(output) == "-":
         errors_file = Path("restorer-errors.jsonl")
     notes: list[str] = []
@@ -538,6 +724,8 @@ def batch(
             progress=not quiet and sys.stderr.isatty(),
             checkpoint_every=checkpoint_every,
             notes=notes,
+            sources=sources,
+            match_only=match_only,
         )
     except BatchError as exc:
         _fail(str(exc), ExitCode.USAGE)
@@ -549,13 +737,24 @@ def batch(
         typer.echo(f"restorer: {note}", err=True)
     if not quiet:
         resumed = f"; {summary.resumed} done by the earlier run" if summary.resumed else ""
-        typer.echo(
-            f"{input}: {summary.records} record(s), {summary.restored} restored "
-            f"({summary.edits} edits), {summary.failed} failed{resumed}; "
-            f"mean spin score {summary.mean_spin:.3f}; {summary.run_words:,} words in "
-            f"{summary.seconds:.1f} s ({summary.words_per_second:,.0f} words/s)",
-            err=True,
+        rate = (
+            f"{summary.run_words:,} words in {summary.seconds:.1f} s "
+            f"({summary.words_per_second:,.0f} words/s)"
         )
+        if match_only:
+            typer.echo(
+                f"{input}: {summary.records} record(s), {summary.sourced} matched a source, "
+                f"{summary.failed} failed{resumed}; {rate}",
+                err=True,
+            )
+        else:
+            sourced = f", {summary.sourced} from a source" if sources is not None else ""
+            typer.echo(
+                f"{input}: {summary.records} record(s), {summary.restored} restored "
+                f"({summary.edits} edits{sourced}), {summary.failed} failed{resumed}; "
+                f"mean spin score {summary.mean_spin:.3f}; {rate}",
+                err=True,
+            )
         if summary.ignored:
             typer.echo(f"restorer: {summary.ignored} file(s) not ending in .txt ignored", err=True)
     if summary.failed:
@@ -650,7 +849,13 @@ def table_import(
 @table_app.command("learn")
 @_guarded
 def table_learn(
-    pairs: Annotated[Path, typer.Argument(help="JSONL of aligned pairs, one object a line.")],
+    pairs: Annotated[
+        Path,
+        typer.Argument(
+            help="JSONL of aligned pairs, one object a line; with --from-matches, the output "
+            "of 'restorer match'."
+        ),
+    ],
     output: Annotated[
         Path | None, typer.Option("--output", "-o", help="Write the TSV here (default stdout).")
     ] = None,
@@ -660,6 +865,17 @@ def table_learn(
     original_field: Annotated[
         str, typer.Option("--original-field", help="Field of the original text.")
     ] = "original",
+    from_matches: Annotated[
+        Path | None,
+        typer.Option(
+            "--from-matches",
+            metavar="REFERENCE",
+            help="PAIRS is what 'restorer match' wrote against REFERENCE: learn from each "
+            "record (its --spun-field, default 'text' here) and the source it was matched to.",
+        ),
+    ] = None,
+    reference_id_field: ReferenceIdOption = None,
+    reference_text_field: ReferenceTextOption = "text",
     min_count: Annotated[
         int, typer.Option("--min-count", help="Keep swaps seen at least this often.")
     ] = 1,
@@ -667,7 +883,11 @@ def table_learn(
         int, typer.Option("--max-tokens", help="Longest phrase learned, in tokens.")
     ] = 5,
 ) -> None:
-    """Learn table rows (with counts) from aligned (spun, original) pairs."""
+    """Learn table rows (with counts) from aligned (spun, original) pairs.
+
+    With --from-matches, the pairs are the ones 'restorer match' found in a corpus: the
+    corpus teaches the restorer its spinners' dictionary.
+    """
     from restorer.learn import learn_rows, read_pairs
     from restorer.table import PhraseTable
 
@@ -676,13 +896,22 @@ def table_learn(
     _check_input_path(pairs)
     if output is not None and _same_file(pairs, output):
         _fail(f"refusing to overwrite the input {pairs}", ExitCode.USAGE)
-    records = read_pairs(pairs, spun_field, original_field)
+    unmatched = None
+    if from_matches is not None:
+        from restorer.batch.reference import matched_pairs, read_reference
+
+        ref = read_reference(from_matches, reference_text_field, reference_id_field)
+        field = "text" if spun_field == "spun" else spun_field
+        records, unmatched = matched_pairs(pairs, ref, field)
+    else:
+        records = read_pairs(pairs, spun_field, original_field)
     rows = learn_rows(records, name=pairs.name, min_count=min_count, max_tokens=max_tokens)
     with open_output(output) as (out, writer):
         PhraseTable(rows, name="learned").write(out)
         if writer is not None:
             writer.commit()
-    typer.echo(f"{pairs}: {len(records)} pair(s), {len(rows)} rows learned", err=True)
+    skipped = f" ({unmatched} record(s) without a source skipped)" if unmatched else ""
+    typer.echo(f"{pairs}: {len(records)} pair(s){skipped}, {len(rows)} rows learned", err=True)
 
 
 @table_app.command("stats")

@@ -104,15 +104,32 @@ class _ParquetReader:
             self.file.close()
 
 
-def _info_type(pa: Any) -> Any:
-    return pa.struct([("spin_score", pa.float64()), ("edits", pa.int64()), ("model", pa.string())])
+def _info_type(pa: Any, sources: bool = False, match_only: bool = False) -> Any:
+    """The type of the info column: the scores, and where a reference was searched, the source."""
+    source = pa.struct([("id", pa.string()), ("score", pa.float64())])
+    if match_only:
+        return pa.struct([("source", source)])
+    fields = [("spin_score", pa.float64()), ("edits", pa.int64()), ("model", pa.string())]
+    if sources:
+        fields += [("source", source), ("differences", pa.int64())]
+    return pa.struct(fields)
 
 
 class _ParquetSink(_Sink):
     error_key = "row"
 
-    def __init__(self, output: Path, reader: _ParquetReader, mode: str, **kwargs: Any) -> None:
+    def __init__(
+        self,
+        output: Path,
+        reader: _ParquetReader,
+        mode: str,
+        *,
+        sources: bool = False,
+        match_only: bool = False,
+        **kwargs: Any,
+    ) -> None:
         super().__init__(**kwargs)
+        self.info_type = _info_type(reader.pa, sources, match_only)
         self.output = output
         self.pa = reader.pa
         self.text_top = reader.text_top
@@ -120,7 +137,7 @@ class _ParquetSink(_Sink):
         schema = reader.schema
         self.mode = mode
         if mode != "restore":
-            field = self.pa.field(INFO_FIELD, _info_type(self.pa))
+            field = self.pa.field(INFO_FIELD, self.info_type)
             if INFO_FIELD in schema.names:
                 schema = schema.set(schema.get_field_index(INFO_FIELD), field)
             else:
@@ -153,7 +170,7 @@ class _ParquetSink(_Sink):
             new = [o.out if o.changed else value for o, value in zip(outcomes, old, strict=True)]
             columns[index] = pa.array(new, type=batch.schema.field(index).type)
         if self.mode != "restore":
-            info = pa.array([o.info for o in outcomes], type=_info_type(pa))
+            info = pa.array([o.info for o in outcomes], type=self.info_type)
             if INFO_FIELD in names:
                 columns[names.index(INFO_FIELD)] = info
             else:

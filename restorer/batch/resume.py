@@ -63,6 +63,7 @@ class BatchSummary:
         failed: records copied unchanged because they could not be processed.
         words: words (whitespace-separated) in the texts processed.
         spin_total: the sum of the records' spin scores (see :attr:`mean_spin`).
+        sourced: records matched to a source in the reference (``--reference``, ``match``).
         resumed: records an earlier run had finished (0 unless resumed).
         seconds: wall time of this run.
         run_words: words processed by this run (for the rate).
@@ -75,6 +76,7 @@ class BatchSummary:
     failed: int = 0
     words: int = 0
     spin_total: float = 0.0
+    sourced: int = 0
     resumed: int = 0
     seconds: float = 0.0
     run_words: int = 0
@@ -114,6 +116,7 @@ class _Tally:
 
     def __init__(self) -> None:
         self.units = self.records = self.restored = self.edits = self.failed = self.words = 0
+        self.sourced = 0
         self.spin_total = 0.0
 
     def add(self, outcome: _Outcome) -> None:
@@ -125,6 +128,7 @@ class _Tally:
             self.failed += 1
             return
         self.restored += outcome.changed
+        self.sourced += outcome.sourced
         self.edits += outcome.edits
         self.words += outcome.words
         self.spin_total += outcome.spin
@@ -138,6 +142,7 @@ class _Tally:
             "failed": self.failed,
             "words": self.words,
             "spin_total": self.spin_total,
+            "sourced": self.sourced,
         }
 
 
@@ -237,7 +242,7 @@ class _Work:
         return self.tally("units")
 
     def tally(self, key: str) -> int:
-        return sum(int(p[key]) for p in self.parts)
+        return sum(int(p.get(key, 0)) for p in self.parts)
 
     def next_name(self, suffix: str) -> str:
         return f"part-{len(self.parts) + 1:06d}{suffix}"
@@ -263,6 +268,7 @@ class _Work:
             failed=self.tally("failed"),
             words=self.tally("words"),
             spin_total=spin,
+            sourced=self.tally("sourced"),
             resumed=self.resumed,
         )
 
@@ -437,7 +443,9 @@ class _Sink:
 
     def _summary_direct(self) -> BatchSummary:
         t = self.total
-        return BatchSummary(t.records, t.restored, t.edits, t.failed, t.words, t.spin_total)
+        return BatchSummary(
+            t.records, t.restored, t.edits, t.failed, t.words, t.spin_total, t.sourced
+        )
 
     def discard(self) -> None:
         """Leave after an error: close files; unlisted parts are removed by the next run."""

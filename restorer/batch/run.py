@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import hashlib
 import os
 import sys
 import time
@@ -51,6 +52,7 @@ from restorer.batch.workers import (
 
 if TYPE_CHECKING:
     from restorer.core import Restorer
+    from restorer.sources.index import SourceIndex
 
 __all__ = ["FORMATS", "detect_format", "restore_jsonl", "run_batch"]
 
@@ -120,6 +122,16 @@ def detect_format(path: Path) -> str:
     return "parquet" if head == _PARQUET_MAGIC else "jsonl"
 
 
+def _reference_key(sources: SourceIndex) -> dict[str, Any]:
+    """What identifies a reference collection for ``--resume``: its texts and threshold."""
+    digest = hashlib.sha256()
+    for ref_id in sources.ids():
+        digest.update(f"{len(ref_id)}:{ref_id}".encode("utf-8", "surrogatepass"))
+        text = sources.text(ref_id)
+        digest.update(f"{len(text)}:{text}".encode("utf-8", "surrogatepass"))
+    return {"texts": len(sources), "sha256": digest.hexdigest(), "threshold": sources.threshold}
+
+
 def _check_options(
     fmt: str, input_path: Path, output_path: Path, mode: str, jobs: int, resume: bool
 ) -> None:
@@ -165,6 +177,8 @@ def run_batch(
     checkpoint_every: int = CHECKPOINT_RECORDS,
     input_format: str | None = None,
     notes: list[str] | None = None,
+    sources: SourceIndex | None = None,
+    match_only: bool = False,
 ) -> BatchSummary:
     """Restore or score every record of a corpus into an output of the same format.
 
@@ -184,6 +198,12 @@ def run_batch(
         checkpoint_every: records per part (the most work a killed run can lose).
         input_format: ``jsonl``, ``parquet`` or ``txt``; found from the input when None.
         notes: if given, receives one-line notes for the user (a discarded earlier run...).
+        sources: a reference collection: a record whose source is found there is restored
+            from it (:mod:`restorer.sources`), the others by ``restorer``; the info field
+            (``score`` and ``both`` modes) names the source.
+        match_only: with ``sources``: only look each record's source up and write it in the
+            info field (``{"source": {"id", "score"} | null}``); the text is left as it is
+            (``restorer match``). Needs ``mode="score"``.
 
     Returns:
         The counts of the whole job (earlier resumed parts included).
@@ -204,18 +224,22 @@ def run_batch(
     stdout = str(output_path) == "-"
     errors_target = errors_path or output_path.with_name(output_path.name + ".errors.jsonl")
     compression = "none" if stdout else _compression_of(output_path)
+    if match_only and (sources is None or mode != "score"):
+        raise BatchError("matching needs a reference and the score mode")
     options = {
         "text field": text_field,
         "id field": id_field,
         "mode": mode,
         "output compression": compression,
+        "reference": None if sources is None else _reference_key(sources),
+        "match only": match_only,
     }
     _ = restorer.table  # a bad table is reported before any work starts
     work = None
     if not stdout:
         fingerprint = _fingerprint(fmt, input_path, restorer, options)
         work = _Work(output_path, fingerprint, resume, notes)
-    job = _Job(restorer, text_field, id_field, mode)
+    job = _Job(restorer, text_field, id_field, mode, sources=sources, match_only=match_only)
     reader: _JsonlReader | _ParquetReader | _TxtReader
     sink: _Sink
     worker: Callable[[Sequence[Any]], list[_Outcome]]
@@ -234,7 +258,14 @@ def run_batch(
             worker, total = _work_jsonl, reader.size
         elif fmt == "parquet":
             reader = _ParquetReader(input_path, skip, text_field, id_field)
-            sink = _ParquetSink(output_path, reader, mode, **sink_args)
+            sink = _ParquetSink(
+                output_path,
+                reader,
+                mode,
+                sources=sources is not None,
+                match_only=match_only,
+                **sink_args,
+            )
             worker, total = _work_rows, reader.total
         else:
             assert work is not None
@@ -305,5 +336,11 @@ def restore_jsonl(
         if outcome.error is not None and errors is not None:
             errors.write(_error_line("line", number, outcome, id_field is not None))
     return BatchSummary(
-        tally.records, tally.restored, tally.edits, tally.failed, tally.words, tally.spin_total
+        tally.records,
+        tally.restored,
+        tally.edits,
+        tally.failed,
+        tally.words,
+        tally.spin_total,
+        tally.sourced,
     )

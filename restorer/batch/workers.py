@@ -55,6 +55,8 @@ from restorer.files import read_chunks
 
 if TYPE_CHECKING:
     from restorer.core import Restorer
+    from restorer.edits import RestoredText
+    from restorer.sources.index import SourceIndex
 
 _CHUNK_RECORDS = 64  # records sent to a worker at a time: small enough to keep order cheap
 _CHUNK_BYTES = 1 << 20
@@ -81,6 +83,11 @@ class _Job:
     mode: str
     in_root: str = ""  # .txt folders: where the inputs are
     out_root: str = ""  # .txt folders: where the outputs go
+    #: the reference collection (``--reference``, ``match``): texts found there are restored
+    #: from their source; the others by the restorer
+    sources: SourceIndex | None = None
+    #: ``match``: look each text's source up and say what it is; change nothing
+    match_only: bool = False
 
 
 class _Outcome(NamedTuple):
@@ -99,6 +106,7 @@ class _Outcome(NamedTuple):
     error: str | None = None
     ident: Any = None
     info: dict[str, Any] | None = None
+    sourced: bool = False  # its source was found in the reference
 
 
 _JOB: _Job | None = None
@@ -137,6 +145,48 @@ def _info(job: _Job, spin: float, edits: int) -> dict[str, Any]:
     return {"spin_score": round(spin, 4), "edits": edits, "model": job.restorer.scorer.name}
 
 
+class _Done(NamedTuple):
+    """One text, restored (or, for ``match``, only looked up) and described."""
+
+    result: RestoredText | None  # None for match_only
+    info: dict[str, Any]
+    sourced: bool
+
+
+def _restore_text(job: _Job, text: str) -> _Done:
+    """Restore ``text`` from its source where the reference has one, else with the restorer.
+
+    The info says where the edits came from: ``"source": {"id", "score"}`` (or ``None`` when
+    the reference was searched and held no source) and, for a text restored from its source,
+    how many differences were kept as the copy's own.
+    """
+    if job.sources is None:
+        result = job.restorer.restore_and_explain(text)
+        return _Done(result, _info(job, result.spin_rate, len(result.edits)), False)
+    from restorer.edits import RestoredText
+    from restorer.sources.restore import restore_from_source
+
+    found = job.sources.query(text)
+    where = None if found is None else {"id": found.id, "score": round(found.score, 4)}
+    if job.match_only:
+        return _Done(None, {"source": where}, found is not None)
+    if found is None:
+        result = job.restorer.restore_and_explain(text)
+        info = _info(job, result.spin_rate, len(result.edits))
+        return _Done(result, {**info, "source": None}, False)
+    restoration = restore_from_source(text, job.sources.text(found.id), found.id)
+    segment = restoration.as_segment(text)
+    result = RestoredText(restoration.text, restoration.edits, segment.spin_rate)
+    info = {
+        "spin_score": round(segment.spin_rate, 4),
+        "edits": len(result.edits),
+        "model": "source",
+        "source": where,
+        "differences": len(restoration.differences),
+    }
+    return _Done(result, info, True)
+
+
 def _restore_record(job: _Job, record: Any) -> _Outcome:
     """Restore or score one parsed record, changing it in place (text field, info field)."""
     ident = _ident(record, job.id_field)
@@ -145,19 +195,25 @@ def _restore_record(job: _Job, record: Any) -> _Outcome:
     except FieldError as exc:
         return _Outcome(error=str(exc), ident=ident)
     try:
-        result = job.restorer.restore_and_explain(text)
+        done = _restore_text(job, text)
     except Exception as exc:  # a document must never stop the job: copy it and report it
         return _Outcome(error=f"restoring failed ({type(exc).__name__}: {exc})", ident=ident)
+    words = len(text.split())
+    if done.result is None:  # match: the text stays, the info says where it came from
+        record[INFO_FIELD] = done.info
+        return _Outcome(None, True, False, 0, words, 0.0, None, ident, done.info, done.sourced)
+    result = done.result
     edits = len(result.edits)
     changed = bool(edits) and job.mode != "score"
     if changed:
         set_field(record, job.text_field, result.text)
     info = None
     if job.mode != "restore":
-        info = _info(job, result.spin_rate, edits)
+        info = done.info
         record[INFO_FIELD] = info
-    words = len(text.split())
-    return _Outcome(None, True, changed, edits, words, result.spin_rate, None, ident, info)
+    return _Outcome(
+        None, True, changed, edits, words, result.spin_rate, None, ident, info, done.sourced
+    )
 
 
 def _jsonl_line(job: _Job, raw: bytes) -> _Outcome:
@@ -170,7 +226,7 @@ def _jsonl_line(job: _Job, raw: bytes) -> _Outcome:
     except (UnicodeDecodeError, ValueError, RecursionError) as exc:
         return _Outcome(out=body + newline, error=_reason(exc))
     outcome = _restore_record(job, record)
-    if outcome.error is None and (outcome.changed or job.mode != "restore"):
+    if outcome.error is None and (outcome.changed or job.mode != "restore" or job.match_only):
         return outcome._replace(out=_dumps(record).encode("utf-8") + newline)
     return outcome._replace(out=body + newline)  # unchanged records stay byte-identical
 
@@ -201,6 +257,8 @@ def _txt_file(job: _Job, name: str) -> _Outcome:
     src = Path(job.in_root, name)
     dst = Path(job.out_root, name)
     dst.parent.mkdir(parents=True, exist_ok=True)
+    if job.sources is not None:
+        return _txt_file_whole(job, name, src, dst)
     edits = words = 0
     weighted = 0.0
     try:
@@ -230,6 +288,32 @@ def _txt_file(job: _Job, name: str) -> _Outcome:
     info = _info(job, spin, edits) if job.mode != "restore" else None
     changed = bool(edits) and job.mode != "score"
     return _Outcome(None, True, changed, edits, words, spin, None, name, info)
+
+
+def _txt_file_whole(job: _Job, name: str, src: Path, dst: Path) -> _Outcome:
+    """Restore (or match) one ``.txt`` file with a reference: read whole, as sources are."""
+    try:
+        with src.open("rb") as fh:
+            text = "".join(read_chunks(fh, name))
+        done = _restore_text(job, text)
+    except InputError as exc:
+        return _copy_file(src, dst, exc.reason.split("; use --errors")[0], name)
+    except OSError as exc:
+        return _copy_file(src, dst, f"cannot read ({exc.strerror or exc})", name)
+    except Exception as exc:  # a document must never stop the job: copy it and report it
+        return _copy_file(src, dst, f"restoring failed ({type(exc).__name__}: {exc})", name)
+    words = len(text.split())
+    result = done.result
+    edits = len(result.edits) if result is not None else 0
+    changed = result is not None and bool(edits) and job.mode != "score"
+    if changed:
+        assert result is not None
+        dst.write_text(result.text, encoding="utf-8", newline="")
+    else:
+        shutil.copyfile(src, dst)
+    info = done.info if job.mode != "restore" or job.match_only else None
+    spin = result.spin_rate if result is not None else 0.0
+    return _Outcome(None, True, changed, edits, words, spin, None, name, info, done.sourced)
 
 
 def _copy_file(src: Path, dst: Path, reason: str, name: str) -> _Outcome:

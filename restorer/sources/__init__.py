@@ -11,3 +11,8 @@ puts back the source's wording.
 - :mod:`restorer.sources.restore`: align a spun text with its source and restore the source's
   wording where the two differ by spinning, explaining every edit.
 """
+
+from restorer.sources.fingerprint import Fingerprint, anchors, shingles
+from restorer.sources.index import Match, SourceIndex
+
+__all__ = ["Fingerprint", "Match", "SourceIndex", "anchors", "shingles"]
