@@ -64,6 +64,9 @@ from common import (
 )
 
 FPR_TARGETS = (0.01, 0.0)
+#: The cascade gate's operating points (issue 20): the share of look-alikes (a spun text's own
+#: original, or any clean document) let through to the lm tier.
+GATE_FPR = (0.02, 0.05)
 SHOW = 10
 #: Shifts tried when fitting the detection calibration (nats).
 SHIFTS = tuple(i / 8 for i in range(0, 25))
@@ -310,30 +313,56 @@ def documents(
     restorer: Any,
     spun: Sequence[dict[str, Any]],
     clean: Sequence[dict[str, Any]],
+    held: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
-    """Score whole documents: each clean page's paragraphs, and each spinner's copy of a story."""
+    """Score whole documents: clean pages, spinners' copies of stories, and their originals.
+
+    A copy's original is its paragraphs' originals joined: the gate's look-alike (same story,
+    not spun).
+
+    ``held`` maps a story to the restorer that never saw it (``--loso``); story documents are
+    scored with it, clean pages with ``restorer``.
+    """
     from restorer.detect import RISK_LEVELS, detect
 
+    held = held or {}
     pages: defaultdict[str, list[str]] = defaultdict(list)
     for r in clean:
         pages[r["url"]].append(r["text"])
-    copies: defaultdict[str, list[str]] = defaultdict(list)
+    copies: defaultdict[str, list[dict[str, Any]]] = defaultdict(list)
     for r in spun:
         variant = r["id"][-1] if r["id"][-1] in "ab" else ""
-        copies[story_of(r["id"]) + variant].append(r["spun"])
+        copies[story_of(r["id"]) + variant].append(r)
+
+    def judge(story: str, text: str) -> Any:
+        return detect(text, restorer=held.get(story, restorer))
+
     clean_reports = [detect("\n\n".join(t), restorer=restorer) for t in pages.values()]
-    spun_reports = {k: detect("\n\n".join(t), restorer=restorer) for k, t in copies.items()}
+    spun_reports = {
+        k: judge(story_of(rs[0]["id"]), "\n\n".join(r["spun"] for r in rs))
+        for k, rs in copies.items()
+    }
+    original_reports = {
+        k: judge(story_of(rs[0]["id"]), "\n\n".join(dict.fromkeys(r["original"] for r in rs)))
+        for k, rs in copies.items()
+    }
     clean_risk = Counter(rep.risk for rep in clean_reports)
+    spun_scores = [rep.spin_score for rep in spun_reports.values()]
+    own_scores = [rep.spin_score for rep in original_reports.values()]
+    clean_scores = [rep.spin_score for rep in clean_reports]
     return {
         "clean_pages": len(clean_reports),
         "spun_story_copies": len(spun_reports),
-        "auroc": auroc(
-            [rep.spin_score for rep in spun_reports.values()],
-            [rep.spin_score for rep in clean_reports],
-        ),
-        "clean_page_scores": distribution([rep.spin_score for rep in clean_reports]),
+        "auroc": auroc(spun_scores, clean_scores),
+        "auroc_vs_own_originals": auroc(spun_scores, own_scores),
+        "gate_vs_own_originals": [at_fpr(spun_scores, own_scores, t) for t in GATE_FPR],
+        "gate_vs_clean_documents": [
+            at_fpr(spun_scores, own_scores + clean_scores, t) for t in GATE_FPR
+        ],
+        "clean_page_scores": distribution(clean_scores),
         "clean_page_risk": {lvl: clean_risk[lvl] / len(clean_reports) for lvl in RISK_LEVELS},
         "spun_copy_scores": {k: round(rep.spin_score, 4) for k, rep in spun_reports.items()},
+        "original_copy_scores": {k: round(r.spin_score, 4) for k, r in original_reports.items()},
     }
 
 
@@ -451,6 +480,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             "auroc_vs_originals": auroc(pos, [r.spin_score for _i, r in results["originals"]]),
             "auroc_vs_clean_paragraphs": auroc(pos, [r.spin_score for _i, r in results["clean"]]),
             "auroc_vs_own_originals_by_batch": own,
+            "gate_vs_own_originals": [
+                at_fpr(pos, [r.spin_score for _i, r in results["originals"]], t) for t in GATE_FPR
+            ],
             "at_fpr": [at_fpr(pos, neg, t) for t in FPR_TARGETS],
             "spun": distribution(pos),
             "clean": distribution(neg),
@@ -465,7 +497,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             "spun": risks(results["spun"]),
         },
         "signatures": signatures(docs),
-        "documents": documents(restorer, pairs, clean_records),
+        "documents": documents(restorer, pairs, clean_records, held),
         "lowest_spun": sorted(
             ((rid, round(rep.spin_score, 4)) for rid, rep in results["spun"]), key=lambda x: x[1]
         )[:SHOW],
@@ -490,6 +522,18 @@ def main(argv: Sequence[str] | None = None) -> int:
             f"  at FPR <= {fig['target_fpr']:.2%}: threshold {fig['threshold']:.4f}, "
             f"recall {fig['recall']:.3f}, precision {prec}"
         )
+    d = result["documents"]
+    gates = [
+        ("paragraphs vs own originals", s["gate_vs_own_originals"]),
+        ("documents vs own originals", d["gate_vs_own_originals"]),
+        ("documents vs every clean document", d["gate_vs_clean_documents"]),
+    ]
+    for what, figs in gates:
+        print(
+            f"  gate, {what}: "
+            + "; ".join(f"recall {f['recall']:.3f} at {f['target_fpr']:.0%} passed" for f in figs)
+        )
+    print(f"  documents AUROC vs own originals {d['auroc_vs_own_originals']:.4f}")
     print(f"restore spin rate AUROC {rr['auroc']:.4f} (the restorer's own rate, for comparison)")
     for name, fig in s["auroc_vs_own_originals_by_batch"].items():
         print(
