@@ -356,10 +356,18 @@ class StoryTables:
       before those were shared, and stay.
     """
 
-    def __init__(self, records: Sequence[dict[str, Any]], tuned_ids: set[str]) -> None:
+    def __init__(
+        self,
+        records: Sequence[dict[str, Any]],
+        tuned_ids: set[str],
+        learn_from: Sequence[dict[str, Any]] | None = None,
+    ) -> None:
         from restorer.table import PhraseTable
 
         self.records = list(records)
+        #: the pairs rows are learned from: the dev pairs (default), the pairs ``restorer
+        #: match`` found (:func:`matched_records`), or none at all (an empty list)
+        self.learn_from = self.records if learn_from is None else list(learn_from)
         data = REPO / "restorer" / "data"
         self.hand = [
             PhraseTable.load(p) for p in sorted(data.glob("*_en.tsv")) if p.name != LEARNED_TABLE
@@ -399,10 +407,38 @@ class StoryTables:
             if t.name == "curated_en.tsv":
                 t = PhraseTable([r for r in t.rows if self.tuned.get(r.line) != story], name=t.name)
             parts.append(t)
-        others = [r for r in self.records if story_of(r["id"]) != story]
-        rows = self.builder.learned_rows(others, exclude=self.hand)
+        others = [r for r in self.learn_from if story_of(r["id"]) != story]
+        rows = self.builder.learned_rows(others, exclude=self.hand) if others else []
         parts.append(PhraseTable(rows, name=LEARNED_TABLE))
         return parts[0].merged(*parts[1:])
+
+
+def matched_records(
+    records: Sequence[dict[str, Any]], clean: Sequence[str]
+) -> tuple[list[dict[str, Any]], dict[str, int]]:
+    """The dev pairs as a corpus user would get them, through ``restorer match``.
+
+    Each spun record's original is the text the source index finds for it among all dev
+    originals and the clean paragraphs. Records without a match are dropped; a wrong match is
+    kept (a user would learn from it). Returns the records (``original`` replaced by the
+    match) and counts of how they fared.
+    """
+    from restorer.sources.index import SourceIndex
+
+    originals = list(dict.fromkeys(r["original"] for r in records))
+    texts = {f"o{i}": t for i, t in enumerate(originals)}
+    texts.update({f"c{i}": t for i, t in enumerate(clean)})
+    index = SourceIndex.from_records(texts.items())
+    out: list[dict[str, Any]] = []
+    counts = {"records": len(records), "matched": 0, "right": 0}
+    for rec in records:
+        found = index.query(rec["spun"])
+        if found is None:
+            continue
+        counts["matched"] += 1
+        counts["right"] += texts[found.id] == rec["original"]
+        out.append({**rec, "original": texts[found.id]})
+    return out, counts
 
 
 # ---------------------------------------------------------------------------- calibration grids

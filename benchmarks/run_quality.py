@@ -45,6 +45,7 @@ from common import (
     devset_missing,
     distance,
     distribution,
+    matched_records,
     normalise,
     parse_options,
     per_thousand,
@@ -316,6 +317,14 @@ def build_parser() -> argparse.ArgumentParser:
         "it (learned rows from the other stories, no curated row tuned on it); clean text is "
         "restored with the shipped tables",
     )
+    p.add_argument(
+        "--learned",
+        choices=("pairs", "matches", "none"),
+        default="pairs",
+        help="with --loso: learn rows from the other stories' dev pairs (pairs), from the "
+        "pairs 'restorer match' finds for their spun paragraphs among all originals and the "
+        "clean paragraphs (matches: what a corpus user would have), or learn none",
+    )
     return p
 
 
@@ -350,11 +359,18 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     # -- spun pairs
     tables = None
+    matching = None  # --learned matches: how the dev pairs fared in restorer match
     spun_runner = runner
     if args.loso:
         every = [r for records in spun_sets.values() for r in records]
         tuned = {r["id"] for name in TUNED_FILES for r in spun_sets.get(name, [])}
-        tables = StoryTables(every, tuned)
+        learn_from = None
+        if args.learned == "none":
+            learn_from = []
+        elif args.learned == "matches":
+            clean_texts = [r["text"] for r in clean_records]
+            learn_from, matching = matched_records(every, clean_texts)
+        tables = StoryTables(every, tuned, learn_from)
         spun_runner = StoryRunner(config, tables)
     scored = score_spun(spun_runner, spun_sets)
     by_document = None
@@ -439,6 +455,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         "config": {k: getattr(config, k) for k in config.__dataclass_fields__},
         "label": args.label,
         "leave_one_story_out": bool(args.loso),
+        "learned_from": args.learned if args.loso else None,
+        "matching": matching,
         "curated_audit": tables.audit() if tables is not None else None,
         "devset": {
             "path": str(devset),
@@ -488,7 +506,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         result["timing"]["clean_words"], result["timing"]["clean_seconds"]
     )
 
-    out: Path = args.out or RESULTS / f"quality-{args.model}{'-loso' if args.loso else ''}.json"
+    learned = "" if args.learned == "pairs" or not args.loso else f"-learned-{args.learned}"
+    loso = f"-loso{learned}" if args.loso else ""
+    out: Path = args.out or RESULTS / f"quality-{args.model}{loso}.json"
     write_result(out, result)
 
     # -- human summary

@@ -481,7 +481,22 @@ def batch_reference_figures(dev: Dev, model: str = "auto") -> dict[str, Any]:
     originals = {k: v for k, v in dev.reference.items() if k.startswith("original:")}
     clean = run([{"id": r["id"], "text": r["text"]} for r in dev.clean], originals)
     changed = [r["id"] for r, c in zip(clean, dev.clean, strict=True) if r["text"] != c["text"]]
+    # whole documents: each spinner's copy of a story against the stories and the clean pages
+    from run_quality import documents as copies
+
+    docs = copies({"all": dev.pairs})["all"]
+    out_docs = run([{"id": d["id"], "text": d["spun"]} for d in docs], documents(dev)[0].reference)
+    doc_rows = []
+    for doc, rec in zip(docs, out_docs, strict=True):
+        orig = tokens(normalise(doc["original"]))
+        d0 = distance(tokens(normalise(doc["spun"])), orig)
+        doc_rows.append((doc["id"], d0, distance(tokens(normalise(rec["text"])), orig)))
     return {
+        "documents": {
+            "error_reduction": _er(doc_rows),
+            "sourced": sum(r["restorer"]["source"] is not None for r in out_docs),
+            "records": len(docs),
+        },
         "fallback_model": restorer.scorer.name,
         "error_reduction": _er(rows),
         "records": len(rows),
@@ -506,6 +521,11 @@ def report_restore(result: dict[str, Any]) -> None:
         f"macro {er['macro']:.3f}; "
         f"{batch['sourced']}/{batch['records']} sourced ({batch['sourced_right']} right); "
         f"clean: {len(batch['clean']['changed'])} changed, {batch['clean']['sourced']} sourced"
+    )
+    docs = batch["documents"]
+    print(
+        f"batch --reference on documents: micro {docs['error_reduction']['micro']:.3f}, "
+        f"macro {docs['error_reduction']['macro']:.3f}; {docs['sourced']}/{docs['records']} sourced"
     )
 
 
