@@ -155,6 +155,14 @@ def test_diff_markers_without_a_tty(runner, table):
     assert "\x1b[" not in result.stdout
 
 
+def test_diff_of_a_last_line_without_a_newline_ends_its_line(runner, table):
+    """Issue 20: the summary on stderr must not run on from the diff's last line."""
+    result = runner.invoke(app, ["fix", "--diff", "-t", str(table)], input=SPUN.rstrip("\n"))
+    assert result.exit_code == 0, result.output
+    assert result.stdout.endswith("declined to comment.\n")
+    assert result.stdout.count("\n") == 1
+
+
 def test_version(runner):
     import restorer
 
