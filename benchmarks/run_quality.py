@@ -90,6 +90,29 @@ class Runner:
         return result
 
 
+#: Documents each tier of a cascade decided (``--model cascade``), over every cascade made.
+CASCADE_COUNTS: Counter[str] = Counter()
+
+
+def restorer_factory(model: str) -> Any:
+    """Return ``make(config, table)``: a Restorer, or a Cascade for ``cascade``.
+
+    The cascades' per-tier counts add up in :data:`CASCADE_COUNTS`.
+    """
+    from restorer import Restorer
+
+    if model != "cascade":
+        return lambda config, table: Restorer(config, table=table)
+    from restorer.cascade import Cascade
+
+    def make(config: Any, table: Any) -> Any:
+        cascade = Cascade(config, table=table)
+        cascade.counts = CASCADE_COUNTS  # one tally for all
+        return cascade
+
+    return make
+
+
 class StoryRunner(Runner):
     """A :class:`Runner` for spun records that restores each with its story held out.
 
@@ -98,20 +121,19 @@ class StoryRunner(Runner):
     the synonym graph are shared, not copied 25 times.
     """
 
-    def __init__(self, config: Any, tables: StoryTables) -> None:
+    def __init__(self, config: Any, tables: StoryTables, make: Any = None) -> None:
         super().__init__(None)
         self.config = config.with_options(default_table=False)
         self.tables = tables
+        self.make = make or restorer_factory("")
         self.story: str | None = None
 
     def __call__(self, record_id: str, text: str) -> Any:
         """Restore ``text`` with the tables of its story held out."""
-        from restorer import Restorer
-
         story = story_of(record_id)
         if story != self.story:
             start = time.perf_counter()
-            self.restorer = Restorer(self.config, table=self.tables.table(story))
+            self.restorer = self.make(self.config, self.tables.table(story))
             self.story = story
             self.setup_seconds += time.perf_counter() - start
         return super().__call__(record_id, text)
@@ -293,7 +315,9 @@ def build_parser() -> argparse.ArgumentParser:
         description="Score a restorer mode on the dev set (error reduction, clean-text damage)."
     )
     p.add_argument("--devset", type=Path, default=DEFAULT_DEVSET, help="dev set directory")
-    p.add_argument("--model", default="fast", help="RestorerConfig.model (default: fast)")
+    p.add_argument(
+        "--model", default="fast", help="RestorerConfig.model, or cascade (default: fast)"
+    )
     p.add_argument(
         "--option",
         action="append",
@@ -344,15 +368,18 @@ def main(argv: Sequence[str] | None = None) -> int:
     if devset_missing("run_quality", devset):
         return 0
 
-    from restorer import Restorer, RestorerConfig
+    from restorer import RestorerConfig
 
     try:
-        config = RestorerConfig(model=args.model).with_options(**options)
+        model = "auto" if args.model == "cascade" else args.model
+        config = RestorerConfig(model=model).with_options(**options)
     except (TypeError, ValueError) as exc:
         parser.error(str(exc))
-    runner = Runner(Restorer(config))
+    make = restorer_factory(args.model)
+    runner = Runner(make(config, None))
     runner("warm-up", WARM_UP)  # lazy loads are not charged to the first dev record
     warm_up_seconds, runner.seconds = runner.seconds, 0.0
+    CASCADE_COUNTS.clear()
 
     spun_sets = {name: read_jsonl(devset / name) for name in SPUN_FILES}
     clean_records = read_jsonl(devset / CLEAN_FILE)
@@ -371,7 +398,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             clean_texts = [r["text"] for r in clean_records]
             learn_from, matching = matched_records(every, clean_texts)
         tables = StoryTables(every, tuned, learn_from)
-        spun_runner = StoryRunner(config, tables)
+        spun_runner = StoryRunner(config, tables, make)
     scored = score_spun(spun_runner, spun_sets)
     by_document = None
     if args.documents:
@@ -387,6 +414,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     words: int = scored["words"]
     replay_mismatch: int = scored["replay_mismatch"]
     spun_seconds = spun_runner.seconds
+    spun_tiers = dict(CASCADE_COUNTS)
 
     # -- clean text: dev originals and clean paragraphs
     runner.seconds = 0.0
@@ -493,6 +521,12 @@ def main(argv: Sequence[str] | None = None) -> int:
                 + register_scored["spin_rates"]
             ),
         },
+        "cascade_segments": {
+            "spun": spun_tiers,
+            "clean": dict(CASCADE_COUNTS - Counter(spun_tiers)),
+        }
+        if args.model == "cascade"
+        else None,
         "timing": {
             "warm_up_seconds": warm_up_seconds,
             "spun_seconds": spun_seconds,

@@ -9,6 +9,7 @@
 
 from __future__ import annotations
 
+from restorer.cascade import Cascade
 from restorer.config import RestorerConfig
 from restorer.core import Restorer, restore_and_explain, restore_text
 from restorer.detect import SpinReport, detect
@@ -19,6 +20,7 @@ from restorer.table import PhraseTable, Row, load_table
 __version__ = "0.1.0"
 
 __all__ = [
+    "Cascade",
     "Edit",
     "ExitCode",
     "InputError",

@@ -15,7 +15,7 @@ import sys
 from collections import Counter
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, BinaryIO, NoReturn, ParamSpec
+from typing import TYPE_CHECKING, Annotated, BinaryIO, NoReturn, ParamSpec, cast
 
 import typer
 
@@ -99,12 +99,13 @@ def _restorer(
     usage error (exit 2), and the tables and lists are read here, before any output exists, so
     a bad file is reported (exit 3) without leaving a half-written result behind.
     """
-    if model not in MODELS:
-        _fail(f"--model must be one of {', '.join(MODELS)}, not {model!r}", ExitCode.USAGE)
+    if model not in (*MODELS, "cascade"):
+        choices = ", ".join((*MODELS, "cascade"))
+        _fail(f"--model must be one of {choices}, not {model!r}", ExitCode.USAGE)
     from restorer.lm import MODEL_ENV, LMUnavailableError, lm_missing_reason, resolve_model
 
-    try:
-        resolve_model(model)  # a clear one-line message when the lm tier is not installed
+    try:  # a clear one-line message when the lm tier is not installed
+        resolve_model("lm" if model == "cascade" else model)
     except LMUnavailableError as exc:
         _fail(str(exc), ExitCode.USAGE)
     if model == "auto" and not os.environ.get(MODEL_ENV):
@@ -112,8 +113,17 @@ def _restorer(
         if missing is not None:  # say why the default is the fast tier here
             typer.echo(f"restorer: note: using --model fast: {missing}", err=True)
     config = RestorerConfig(
-        model=model, tables=tuple(tables or ()), allow=tuple(allow or ()), deny=tuple(deny or ())
+        model="auto" if model == "cascade" else model,
+        tables=tuple(tables or ()),
+        allow=tuple(allow or ()),
+        deny=tuple(deny or ()),
     )
+    if model == "cascade":
+        from restorer.cascade import Cascade
+
+        cascade = Cascade(config)
+        _ = cascade.table, cascade.fast.lists  # bad tables and lists are reported now
+        return cast(Restorer, cascade)  # the jobs use what both offer (restorer.cascade)
     restorer = Restorer(config)
     _ = restorer.table  # load now, so a bad table is reported before any output is written
     _ = restorer.lists  # and bad allow/deny lists
@@ -142,7 +152,8 @@ ModelOption = Annotated[
         "--model",
         "-m",
         help="Scorer tier: auto (lm where installed, else fast), lm (a language model judges "
-        "context; hundreds of times slower), or fast (word frequencies and table priors). "
+        "context; hundreds of times slower), fast (word frequencies and table priors), or "
+        "cascade (fast everywhere, lm where the fast spin score passes a calibrated gate). "
         "The default is auto, except for detect (fast, the tier its bands are calibrated on).",
     ),
 ]
@@ -749,6 +760,8 @@ def _run_corpus(
             )
         else:
             sourced = f", {summary.sourced} from a source" if sources is not None else ""
+            if restorer.scorer.name == "cascade":
+                sourced += f"; {summary.to_lm} record(s) to the lm tier, the rest fast"
             typer.echo(
                 f"{input}: {summary.records} record(s), {summary.restored} restored "
                 f"({summary.edits} edits{sourced}), {summary.failed} failed{resumed}; "

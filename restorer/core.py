@@ -383,20 +383,8 @@ class Restorer:
         The spin rate of a text cut into several segments is their word-weighted mean.
         """
         text = _check_text(text)
-        pieces: list[str] = []
-        edits: list[Edit] = []
-        notes: dict[str, None] = {}  # distinct notes, in order
-        weighted = 0.0
-        words = 0
-        for offset, segment in split_segments(text, self.config.max_segment_chars):
-            result = self.restore_segment(segment, offset)
-            pieces.append(result.restored)
-            edits.extend(result.edits)
-            notes.update(dict.fromkeys(result.notes))
-            weighted += result.spin_rate * max(result.words, 1)
-            words += max(result.words, 1)
-        rho = weighted / words if words else estimate_spin_rate(0, [], self.config)
-        return RestoredText("".join(pieces), edits, rho, tuple(notes))
+        segments = split_segments(text, self.config.max_segment_chars)
+        return join_results((self.restore_segment(s, o) for o, s in segments), self.config)
 
     def restore_text(self, text: str) -> str:
         """Restore ``text`` and return only the restored text."""
@@ -409,6 +397,25 @@ class Restorer:
         """
         for result in self.iter_restore(lines):
             yield result.restored
+
+
+def join_results(
+    results: Iterable[SegmentResult], config: RestorerConfig, model: str = ""
+) -> RestoredText:
+    """Join a text's restored segments into one result (spin rate: their word-weighted mean)."""
+    pieces: list[str] = []
+    edits: list[Edit] = []
+    notes: dict[str, None] = {}  # distinct notes, in order
+    weighted = 0.0
+    words = 0
+    for result in results:
+        pieces.append(result.restored)
+        edits.extend(result.edits)
+        notes.update(dict.fromkeys(result.notes))
+        weighted += result.spin_rate * max(result.words, 1)
+        words += max(result.words, 1)
+    rho = weighted / words if words else estimate_spin_rate(0, [], config)
+    return RestoredText("".join(pieces), edits, rho, tuple(notes), model)
 
 
 def _default_scorer(config: RestorerConfig) -> Scorer:

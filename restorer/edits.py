@@ -120,12 +120,15 @@ class RestoredText:
     """The restored text, the edits that made it, and the document's estimated spin rate.
 
     ``notes`` says what was left alone and why (``"left alone: not English"``), once per kind.
+    ``model`` names the tier that decided where more than one could have (a
+    :class:`~restorer.cascade.Cascade`: ``fast`` or ``lm``); empty otherwise.
     """
 
     text: str
     edits: list[Edit]
     spin_rate: float = 0.0
     notes: tuple[str, ...] = ()
+    model: str = ""
 
 
 def apply_edits(text: str, edits: Iterable[Edit]) -> str:

@@ -64,6 +64,7 @@ class BatchSummary:
         words: words (whitespace-separated) in the texts processed.
         spin_total: the sum of the records' spin scores (see :attr:`mean_spin`).
         sourced: records matched to a source in the reference (``--reference``, ``match``).
+        to_lm: records a cascade sent to the ``lm`` tier.
         resumed: records an earlier run had finished (0 unless resumed).
         seconds: wall time of this run.
         run_words: words processed by this run (for the rate).
@@ -77,6 +78,7 @@ class BatchSummary:
     words: int = 0
     spin_total: float = 0.0
     sourced: int = 0
+    to_lm: int = 0
     resumed: int = 0
     seconds: float = 0.0
     run_words: int = 0
@@ -116,7 +118,7 @@ class _Tally:
 
     def __init__(self) -> None:
         self.units = self.records = self.restored = self.edits = self.failed = self.words = 0
-        self.sourced = 0
+        self.sourced = self.to_lm = 0
         self.spin_total = 0.0
 
     def add(self, outcome: _Outcome) -> None:
@@ -129,6 +131,7 @@ class _Tally:
             return
         self.restored += outcome.changed
         self.sourced += outcome.sourced
+        self.to_lm += outcome.tier == "lm"
         self.edits += outcome.edits
         self.words += outcome.words
         self.spin_total += outcome.spin
@@ -143,6 +146,7 @@ class _Tally:
             "words": self.words,
             "spin_total": self.spin_total,
             "sourced": self.sourced,
+            "to_lm": self.to_lm,
         }
 
 
@@ -269,6 +273,7 @@ class _Work:
             words=self.tally("words"),
             spin_total=spin,
             sourced=self.tally("sourced"),
+            to_lm=self.tally("to_lm"),
             resumed=self.resumed,
         )
 
@@ -444,7 +449,7 @@ class _Sink:
     def _summary_direct(self) -> BatchSummary:
         t = self.total
         return BatchSummary(
-            t.records, t.restored, t.edits, t.failed, t.words, t.spin_total, t.sourced
+            t.records, t.restored, t.edits, t.failed, t.words, t.spin_total, t.sourced, t.to_lm
         )
 
     def discard(self) -> None:

@@ -343,4 +343,5 @@ def restore_jsonl(
         tally.words,
         tally.spin_total,
         tally.sourced,
+        tally.to_lm,
     )

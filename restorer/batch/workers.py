@@ -107,6 +107,7 @@ class _Outcome(NamedTuple):
     ident: Any = None
     info: dict[str, Any] | None = None
     sourced: bool = False  # its source was found in the reference
+    tier: str = ""  # the tier that decided it, where a cascade chose
 
 
 _JOB: _Job | None = None
@@ -140,9 +141,14 @@ def _init_worker(job: _Job, parent: int) -> None:
     _ = job.restorer.table  # load the tables once, before the first record
 
 
-def _info(job: _Job, spin: float, edits: int) -> dict[str, Any]:
-    # the tier that actually scored (``auto`` resolves to ``lm`` or ``fast``)
-    return {"spin_score": round(spin, 4), "edits": edits, "model": job.restorer.scorer.name}
+def _info(job: _Job, spin: float, edits: int, model: str = "") -> dict[str, Any]:
+    # the tier that actually scored (``auto`` resolves to ``lm`` or ``fast``; a cascade says
+    # which of its tiers decided the record)
+    return {
+        "spin_score": round(spin, 4),
+        "edits": edits,
+        "model": model or job.restorer.scorer.name,
+    }
 
 
 class _Done(NamedTuple):
@@ -162,7 +168,8 @@ def _restore_text(job: _Job, text: str) -> _Done:
     """
     if job.sources is None:
         result = job.restorer.restore_and_explain(text)
-        return _Done(result, _info(job, result.spin_rate, len(result.edits)), False)
+        info = _info(job, result.spin_rate, len(result.edits), result.model)
+        return _Done(result, info, False)
     from restorer.edits import RestoredText
     from restorer.sources.restore import restore_from_source
 
@@ -172,7 +179,7 @@ def _restore_text(job: _Job, text: str) -> _Done:
         return _Done(None, {"source": where}, found is not None)
     if found is None:
         result = job.restorer.restore_and_explain(text)
-        info = _info(job, result.spin_rate, len(result.edits))
+        info = _info(job, result.spin_rate, len(result.edits), result.model)
         return _Done(result, {**info, "source": None}, False)
     restoration = restore_from_source(text, job.sources.text(found.id), found.id)
     segment = restoration.as_segment(text)
@@ -212,7 +219,17 @@ def _restore_record(job: _Job, record: Any) -> _Outcome:
         info = done.info
         record[INFO_FIELD] = info
     return _Outcome(
-        None, True, changed, edits, words, result.spin_rate, None, ident, info, done.sourced
+        None,
+        True,
+        changed,
+        edits,
+        words,
+        result.spin_rate,
+        None,
+        ident,
+        info,
+        done.sourced,
+        result.model,
     )
 
 

@@ -42,7 +42,7 @@ import collections
 import threading
 from collections.abc import Iterable
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from datatrove.data import Document, DocumentsPipeline
 from datatrove.pipeline.filters.base_filter import BaseFilter
@@ -73,7 +73,8 @@ _cache_lock = threading.Lock()
 def _config(
     model: str, tables: Iterable[str | Path], options: dict[str, Any] | None
 ) -> RestorerConfig:
-    return RestorerConfig(model=model, tables=tuple(Path(t) for t in tables)).with_options(
+    tier = "auto" if model == "cascade" else model  # a cascade is built from an auto config
+    return RestorerConfig(model=tier, tables=tuple(Path(t) for t in tables)).with_options(
         **(options or {})
     )
 
@@ -90,7 +91,12 @@ class _RestorerStep:
         if self._restorer is None:
             from restorer.core import Restorer
 
-            self._restorer = Restorer(self.config)
+            if getattr(self, "model", "") == "cascade":
+                from restorer.cascade import Cascade
+
+                self._restorer = cast(Restorer, Cascade(self.config))  # same methods used here
+            else:
+                self._restorer = Restorer(self.config)
         return self._restorer
 
     def __getstate__(self) -> dict[str, Any]:
@@ -120,7 +126,8 @@ class _RestorerStep:
         doc.metadata[INFO_FIELD] = {
             "spin_score": round(result.spin_rate, 4),
             "edits": len(result.edits),
-            "model": self.restorer.scorer.name,  # the tier that scored (auto: lm or fast)
+            # the tier that scored (auto: lm or fast; a cascade: the tier that decided)
+            "model": result.model or self.restorer.scorer.name,
         }
         self.stat_update("spin_score", value=result.spin_rate)  # type: ignore[attr-defined]
 
@@ -129,7 +136,8 @@ class RestorerFormatter(_RestorerStep, BaseFormatter):  # type: ignore[misc]
     """Restore each document's text; record what was done in its metadata and the stats.
 
     Args:
-        model: scorer tier (``"fast"``).
+        model: scorer tier (``"fast"``; ``"cascade"``: fast everywhere, lm where the spin
+            score passes the gate, see :mod:`restorer.cascade`).
         tables: extra table files (restorer TSV), consulted with the shipped table.
         options: other :class:`~restorer.config.RestorerConfig` options (``min_margin``...).
         annotate: write ``doc.metadata["restorer"]`` (spin score, edits, model).
@@ -145,6 +153,7 @@ class RestorerFormatter(_RestorerStep, BaseFormatter):  # type: ignore[misc]
         annotate: bool = True,
     ) -> None:
         super().__init__()
+        self.model = model
         self.config = _config(model, tables, options)
         self.annotate = annotate
         self._restorer = None
@@ -175,7 +184,8 @@ class RestorerFilter(_RestorerStep, BaseFilter):  # type: ignore[misc]
     Args:
         max_spin_score: documents scoring above this are dropped (reason ``spin_score``).
         annotate_only: keep every document; only write ``doc.metadata["restorer"]``.
-        model: scorer tier (``"fast"``).
+        model: scorer tier (``"fast"``; ``"cascade"``: fast everywhere, lm where the spin
+            score passes the gate, see :mod:`restorer.cascade`).
         tables: extra table files (restorer TSV), consulted with the shipped table.
         options: other :class:`~restorer.config.RestorerConfig` options.
         exclusion_writer: a datatrove writer that receives the dropped documents.
@@ -197,6 +207,7 @@ class RestorerFilter(_RestorerStep, BaseFilter):  # type: ignore[misc]
             raise ValueError(f"max_spin_score must be between 0 and 1, not {max_spin_score!r}")
         self.max_spin_score = max_spin_score
         self.annotate_only = annotate_only
+        self.model = model
         self.config = _config(model, tables, options)
         self._restorer = None
 

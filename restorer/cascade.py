@@ -1,0 +1,143 @@
+"""The cascade: the ``fast`` tier reads every document, the ``lm`` tier the spun-looking ones.
+
+In a scraped corpus most documents are not spun, and the ``lm`` tier costs hundreds of times
+what the ``fast`` tier does. A :class:`Cascade` restores each document with the ``fast`` tier,
+takes the document's spin score the way ``restorer detect`` does (:class:`~.detect.SpinMeter`,
+the calibrated evidence of every phrase the tables know), and hands the document to the ``lm``
+tier only when that score reaches the gate. The others keep the ``fast`` tier's result, which
+changes clean text as rarely as the ``lm`` tier (no edit on any clean dev text).
+
+The gate is calibrated on whole documents, leaving each dev story out
+(``benchmarks/run_detect.py --loso``, ``documents.gate_vs_clean_documents``): at
+:data:`DEFAULT_GATE` 5 % of clean documents (dev originals and clean pages) pass and 0.906 of
+spinners' copies do; on single paragraphs the score separates less well (0.734 of spun
+paragraphs pass at 5 % of their own originals).
+
+A cascade decides per segment (a document up to ``max_segment_chars``, a bounded piece of a
+longer one), and says which tier decided in :attr:`RestoredText.model
+<restorer.edits.RestoredText.model>`.
+
+It is a job beside detection (it needs the spin meter), and it is what ``batch``, the datatrove
+steps and library users share: ``Cascade(config)`` takes the same config as a
+:class:`~restorer.core.Restorer` and offers the same methods the jobs use.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections import Counter
+from collections.abc import Iterable, Iterator
+from typing import TYPE_CHECKING, NamedTuple
+
+from restorer.config import RestorerConfig
+from restorer.core import Restorer, SegmentResult, _check_text, join_results
+from restorer.detect import SpinMeter
+from restorer.edits import RestoredText
+from restorer.tokenize import iter_segments, split_segments
+
+if TYPE_CHECKING:
+    from restorer.table import PhraseTable
+
+__all__ = ["DEFAULT_GATE", "Cascade"]
+
+#: The spin score (``restorer detect``'s, ``fast`` tier) from which a document goes to the
+#: ``lm`` tier: the threshold that passes 5 % of clean documents, leave one story out.
+DEFAULT_GATE = 0.038
+
+
+class _Tier(NamedTuple):
+    """What the jobs read of a scorer: its name (``batch``'s info field)."""
+
+    name: str
+
+
+class Cascade:
+    """Restore with the ``fast`` tier, and again with the ``lm`` tier where the text looks spun.
+
+    Args:
+        config: restorer options (``model`` is ignored: the tiers are ``fast`` and ``lm``).
+        table: an extra table, as for :class:`~restorer.core.Restorer`.
+        gate: the spin score from which a segment goes to the ``lm`` tier.
+        strong: the restorer for segments that pass the gate (default: the ``lm`` tier with
+            ``config``); tests pass a stand-in.
+
+    >>> from restorer.table import PhraseTable, Row
+    >>> table = PhraseTable([Row("Related Press", ("Associated Press",), 0.98, "example")])
+    >>> seen = []
+    >>> class Strong:  # a stand-in for the lm tier that records what reaches it
+    ...     def restore_segment(self, text, offset=0):
+    ...         seen.append(text)
+    ...         return fast.fast.restore_segment(text, offset)
+    >>> fast = Cascade(RestorerConfig(default_table=False), table=table, strong=Strong())
+    >>> fast.restore_and_explain("The weather was mild on Monday.").model, seen
+    ('fast', [])
+    >>> fast.restore_and_explain("Reported by The Related Press on Monday.").model, len(seen)
+    ('lm', 1)
+    """
+
+    def __init__(
+        self,
+        config: RestorerConfig | None = None,
+        *,
+        table: PhraseTable | None = None,
+        gate: float = DEFAULT_GATE,
+        strong: Restorer | None = None,
+    ) -> None:
+        self.config = (config or RestorerConfig()).with_options(model="auto")
+        self.fast = Restorer(self.config.with_options(model="fast"), table=table)
+        self._extra_table = table
+        self._strong = strong
+        self.gate = gate
+        self.scorer = _Tier("cascade")
+        #: segments decided by each tier so far (``fast``, ``lm``)
+        self.counts: Counter[str] = Counter()
+
+    @property
+    def strong(self) -> Restorer:
+        """The restorer of the segments that pass the gate (the ``lm`` tier, built on first use)."""
+        if self._strong is None:
+            self._strong = Restorer(self.config.with_options(model="lm"), table=self._extra_table)
+        return self._strong
+
+    @property
+    def table(self) -> PhraseTable:
+        """The tables in use (both tiers read the same ones)."""
+        return self.fast.table
+
+    def score(self, result: SegmentResult) -> float:
+        """Return the gate's spin score of a segment the ``fast`` tier restored."""
+        meter = SpinMeter(self.fast)
+        meter.add(result)
+        return meter.spin_score()
+
+    def restore_segment(self, text: str, offset: int = 0) -> tuple[SegmentResult, str]:
+        """Restore one segment; return the result and the tier that decided it."""
+        result = self.fast.restore_segment(text, offset)
+        if self.score(result) < self.gate:
+            self.counts["fast"] += 1
+            return result, "fast"
+        self.counts["lm"] += 1
+        return self.strong.restore_segment(text, offset), "lm"
+
+    def iter_restore(self, chunks: Iterable[str]) -> Iterator[SegmentResult]:
+        """Restore a stream of text chunks segment by segment, in bounded memory."""
+        for offset, segment in iter_segments(chunks, self.config.max_segment_chars):
+            yield self.restore_segment(segment, offset)[0]
+
+    def restore_and_explain(self, text: str) -> RestoredText:
+        """Restore ``text``; ``model`` names the tier (``lm`` if any segment passed the gate)."""
+        text = _check_text(text)
+        tiers: set[str] = set()
+
+        def results() -> Iterator[SegmentResult]:
+            for offset, segment in split_segments(text, self.config.max_segment_chars):
+                result, tier = self.restore_segment(segment, offset)
+                tiers.add(tier)
+                yield result
+
+        joined = join_results(results(), self.config)
+        return dataclasses.replace(joined, model="lm" if "lm" in tiers else "fast")
+
+    def restore_text(self, text: str) -> str:
+        """Restore ``text`` and return only the restored text."""
+        return self.restore_and_explain(text).text

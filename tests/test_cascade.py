@@ -1,0 +1,102 @@
+"""The cascade: a clean record never reaches the model; a spun one does.
+
+The ``lm`` tier is replaced by a stand-in (a ``fast`` restorer that records what reaches it),
+so the tests run without the model; the gate is the shipped one, on the fast tier's spin score.
+"""
+
+from __future__ import annotations
+
+import json
+
+from restorer import RestorerConfig
+from restorer.batch import run_batch
+from restorer.cascade import DEFAULT_GATE, Cascade
+from restorer.core import Restorer, SegmentResult
+from restorer.table import PhraseTable, Row
+
+ROWS = [
+    Row("Related Press", ("Associated Press",), 0.98, "test: cascade"),
+    Row("White Space", ("White House",), 0.98, "test: cascade"),
+    Row("undercover agent company", ("spy agency",), 0.98, "test: cascade"),
+]
+SPUN = (
+    "The Related Press reported that the White Space and the undercover agent company met "
+    "on Monday to talk about the plan."
+)
+CLEAN = (
+    "The council met on Monday evening to talk about the budget for the coming year, and "
+    "members spoke about roads, schools and the library."
+)
+CONFIG = RestorerConfig(default_table=False)
+
+
+class _StandIn(Restorer):
+    """The lm tier's place: restores like the fast tier, and records every text it is given."""
+
+    def __init__(self) -> None:
+        super().__init__(CONFIG.with_options(model="fast"), table=PhraseTable(ROWS))
+        self.seen: list[str] = []
+
+    def restore_segment(self, text: str, offset: int = 0) -> SegmentResult:
+        self.seen.append(text)
+        return super().restore_segment(text, offset)
+
+
+def _cascade() -> tuple[Cascade, _StandIn]:
+    strong = _StandIn()
+    return Cascade(CONFIG, table=PhraseTable(ROWS), strong=strong), strong
+
+
+def test_clean_text_never_reaches_the_model_and_spun_text_does():
+    cascade, strong = _cascade()
+    clean = cascade.restore_and_explain(CLEAN)
+    assert (clean.text, clean.edits, clean.model) == (CLEAN, [], "fast")
+    assert strong.seen == []
+    spun = cascade.restore_and_explain(SPUN)
+    assert spun.model == "lm"
+    assert strong.seen == [SPUN]
+    assert "Associated Press" in spun.text and "spy agency" in spun.text
+    assert cascade.counts == {"fast": 1, "lm": 1}
+
+
+def test_the_gate_is_the_fast_tiers_spin_score():
+    cascade, _strong = _cascade()
+    fast_clean = cascade.fast.restore_segment(CLEAN)
+    fast_spun = cascade.fast.restore_segment(SPUN)
+    assert cascade.score(fast_clean) < DEFAULT_GATE <= cascade.score(fast_spun)
+    shut, strong = _cascade()
+    shut.gate = 1.01  # nothing passes: everything stays with the fast tier
+    assert shut.restore_and_explain(SPUN).model == "fast"
+    assert strong.seen == []
+
+
+def test_batch_with_a_cascade_says_which_tier_decided(tmp_path):
+    cascade, strong = _cascade()
+    source = tmp_path / "in.jsonl"
+    source.write_text(
+        "".join(json.dumps({"id": i, "text": t}) + "\n" for i, t in enumerate([CLEAN, SPUN])),
+        encoding="utf-8",
+    )
+    out = tmp_path / "out.jsonl"
+    summary = run_batch(source, out, cascade, mode="both")  # type: ignore[arg-type]
+    records = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
+    assert [r["restorer"]["model"] for r in records] == ["fast", "lm"]
+    assert records[0]["text"] == CLEAN
+    assert strong.seen == [SPUN]
+    assert summary.to_lm == 1 and summary.records == 2
+
+
+def test_a_datatrove_step_with_a_cascade_keeps_clean_text_from_the_model():
+    import pytest
+
+    pytest.importorskip("datatrove")
+    from datatrove.data import Document
+
+    from restorer.integrations.datatrove import RestorerFormatter
+
+    step = RestorerFormatter(model="cascade", options={"default_table": False})
+    doc = Document(text=CLEAN, id="clean")
+    (out,) = list(step.run([doc]))
+    assert out.text == CLEAN
+    assert out.metadata["restorer"]["model"] == "fast"
+    assert step.restorer._strong is None  # the lm tier was never even built
