@@ -176,3 +176,24 @@ def test_loso_can_choose_on_documents_and_reports_both(common: Any) -> None:
     assert set(map(str, out["chosen_by_story"].values())) == {str({"k": "mild"})}
     assert out["documents_held_out"]["micro"] == pytest.approx(15 / 20)
     assert out["held_out"]["micro"] == pytest.approx((60 - 48) / 60)  # paragraphs at "mild"
+
+
+@pytest.fixture(scope="module")
+def run_corpus() -> Iterator[Any]:
+    yield from _benchmark("run_corpus")
+
+
+@pytest.mark.parametrize("share", [0.01, 0.02, 0.10, 0.50])
+def test_corpus_mix_has_the_share_asked_for_and_repeats_nothing(run_corpus, share):
+    clean = [f"clean {i}" for i in range(200)]
+    spun = [{"spun": f"spun {i}", "original": f"original {i}"} for i in range(30)]
+    docs = run_corpus.mix(clean, spun, share)
+    kinds = [kind for kind, _ in docs]
+    n_spun = kinds.count("spun")
+    assert abs(n_spun / len(docs) - share) <= 0.01 + 1 / len(docs)
+    texts = [doc if kind == "clean" else doc["spun"] for kind, doc in docs]
+    assert len(set(texts)) == len(texts)  # no document twice
+    assert [t for t in texts if t.startswith("clean")] == clean[: kinds.count("clean")]
+    if n_spun > 1:  # spread through the mix, not bunched at one end
+        where = [i for i, kind in enumerate(kinds) if kind == "spun"]
+        assert where[0] < len(docs) / 2 < where[-1]
