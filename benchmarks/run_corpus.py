@@ -89,18 +89,18 @@ def mix(clean: list[str], spun: list[dict[str, str]], share: float) -> list[tupl
 
 
 def make(tier: str) -> Any:
-    from restorer import Cascade, Restorer, RestorerConfig
+    """A Restorer of ``tier``, or a Cascade: built as ``run_quality.py --model TIER`` builds it."""
+    from run_quality import restorer_factory
 
-    if tier == "cascade":
-        return Cascade(RestorerConfig())
-    return Restorer(RestorerConfig(model=tier))
+    from restorer import RestorerConfig
+
+    config = RestorerConfig(model="auto" if tier == "cascade" else tier)
+    return restorer_factory(tier)(config, None)
 
 
 def run(tier: str, docs: list[tuple[str, Any]]) -> dict[str, Any]:
     restorer = make(tier)
     restorer.restore_and_explain(WARM_UP)
-    if tier == "cascade":
-        restorer.counts.clear()
     words = d0 = d1 = clean_tokens = clean_changed = clean_docs_changed = 0
     tiers: Counter[str] = Counter()
     started = time.perf_counter()

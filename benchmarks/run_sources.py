@@ -52,7 +52,6 @@ from common import (
     DEFAULT_DEVSET,
     RESULTS,
     devset_missing,
-    distance,
     distribution,
     normalise,
     parse_options,
@@ -63,7 +62,7 @@ from common import (
     tokens,
     write_result,
 )
-from sources_restore import _er, restore_figures
+from sources_restore import _d, _er, restore_figures
 
 #: Thresholds swept (the shipped default is among them).
 SWEEP = tuple(round(0.5 + 0.025 * i, 3) for i in range(17))
@@ -440,6 +439,12 @@ def report(match: dict[str, Any]) -> None:
         )
 
 
+def _row(pair: dict[str, Any], restored: str) -> tuple[str, int, int]:
+    """``(id, d0, d1)``: the pair's distance to its original before and after restoring."""
+    orig = tokens(normalise(pair["original"]))
+    return pair["id"], _d(pair["spun"], orig), _d(restored, orig)
+
+
 def batch_reference_figures(dev: Dev, model: str = "auto") -> dict[str, Any]:
     """``restorer batch --reference`` on the spun paragraphs, through the real job.
 
@@ -472,9 +477,7 @@ def batch_reference_figures(dev: Dev, model: str = "auto") -> dict[str, Any]:
     seconds = time.perf_counter() - started
     rows, sourced, right = [], 0, 0
     for pair, rec in zip(dev.pairs, spun, strict=True):
-        orig = tokens(normalise(pair["original"]))
-        d0 = distance(tokens(normalise(pair["spun"])), orig)
-        rows.append((pair["id"], d0, distance(tokens(normalise(rec["text"])), orig)))
+        rows.append(_row(pair, rec["text"]))
         found = rec["restorer"]["source"]
         sourced += found is not None
         right += found is not None and dev.right(found["id"], pair["original"])
@@ -486,11 +489,7 @@ def batch_reference_figures(dev: Dev, model: str = "auto") -> dict[str, Any]:
 
     docs = copies({"all": dev.pairs})["all"]
     out_docs = run([{"id": d["id"], "text": d["spun"]} for d in docs], documents(dev)[0].reference)
-    doc_rows = []
-    for doc, rec in zip(docs, out_docs, strict=True):
-        orig = tokens(normalise(doc["original"]))
-        d0 = distance(tokens(normalise(doc["spun"])), orig)
-        doc_rows.append((doc["id"], d0, distance(tokens(normalise(rec["text"])), orig)))
+    doc_rows = [_row(doc, rec["text"]) for doc, rec in zip(docs, out_docs, strict=True)]
     return {
         "documents": {
             "error_reduction": _er(doc_rows),

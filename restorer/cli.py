@@ -674,7 +674,7 @@ def _match_one_file(input: Path, output: Path, sources: SourceIndex) -> None:
     with contextlib.ExitStack() as stack:
         text = "".join(read_chunks(_open_input(stack, input), display_name(input), "strict"))
         found = sources.query(text)
-        where = None if found is None else {"id": found.id, "score": round(found.score, 4)}
+        where = None if found is None else found.to_json()
         record = {"input": str(input), "restorer": {"source": where}}
         out, writer = stack.enter_context(open_output(None if str(output) == "-" else output))
         out.write(json.dumps(record, ensure_ascii=False) + "\n")

@@ -22,6 +22,7 @@ from restorer.batch.records import INFO_FIELD, FieldError, _ident, _reason, get_
 from restorer.batch.run import detect_format
 from restorer.batch.txt import _txt_names
 from restorer.errors import InputError
+from restorer.files import read_chunks
 
 __all__ = ["Reference", "matched_pairs", "read_reference"]
 
@@ -92,10 +93,10 @@ def read_reference(path: Path, text_field: str = "text", id_field: str | None = 
 
 
 def _read_text(path: Path) -> str:
+    """Read a text file as ``fix`` and ``batch`` read theirs (BOMs, UTF-16, binary refused)."""
     try:
-        return path.read_text(encoding="utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise InputError(path, f"is not UTF-8 (byte {exc.start})") from None
+        with path.open("rb") as fh:
+            return "".join(read_chunks(fh, str(path)))
     except OSError as exc:
         raise InputError(path, f"cannot be read ({exc.strerror or exc})") from None
 

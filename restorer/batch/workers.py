@@ -174,7 +174,7 @@ def _restore_text(job: _Job, text: str) -> _Done:
     from restorer.sources.restore import restore_from_source
 
     found = job.sources.query(text)
-    where = None if found is None else {"id": found.id, "score": round(found.score, 4)}
+    where = None if found is None else found.to_json()
     if job.match_only:
         return _Done(None, {"source": where}, found is not None)
     if found is None:
@@ -182,16 +182,11 @@ def _restore_text(job: _Job, text: str) -> _Done:
         info = _info(job, result.spin_rate, len(result.edits), result.model)
         return _Done(result, {**info, "source": None}, False)
     restoration = restore_from_source(text, job.sources.text(found.id), found.id)
-    segment = restoration.as_segment(text)
-    result = RestoredText(restoration.text, restoration.edits, segment.spin_rate)
-    info = {
-        "spin_score": round(segment.spin_rate, 4),
-        "edits": len(result.edits),
-        "model": "source",
-        "source": where,
-        "differences": len(restoration.differences),
-    }
-    return _Done(result, info, True)
+    result = RestoredText(restoration.text, restoration.edits, restoration.spin_rate)
+    info = _info(job, result.spin_rate, len(result.edits), "source")
+    return _Done(
+        result, {**info, "source": where, "differences": len(restoration.differences)}, True
+    )
 
 
 def _restore_record(job: _Job, record: Any) -> _Outcome:
@@ -293,12 +288,8 @@ def _txt_file(job: _Job, name: str) -> _Outcome:
                         edits += len(seg.edits)
                         weighted += seg.spin_rate * max(seg.words, 1)
                         words += max(seg.words, 1)
-    except InputError as exc:  # read_chunks' advice names fix's --errors option: drop it here
-        return _copy_file(src, dst, exc.reason.split("; use --errors")[0], name)
-    except OSError as exc:
-        return _copy_file(src, dst, f"cannot read ({exc.strerror or exc})", name)
     except Exception as exc:  # a document must never stop the job: copy it and report it
-        return _copy_file(src, dst, f"restoring failed ({type(exc).__name__}: {exc})", name)
+        return _copy_file(src, dst, _failure(exc), name)
     if not edits or job.mode == "score":
         shutil.copyfile(src, dst)  # unchanged files stay byte-identical (BOM, UTF-16 and all)
     spin = weighted / words if words else 0.0
@@ -313,12 +304,8 @@ def _txt_file_whole(job: _Job, name: str, src: Path, dst: Path) -> _Outcome:
         with src.open("rb") as fh:
             text = "".join(read_chunks(fh, name))
         done = _restore_text(job, text)
-    except InputError as exc:
-        return _copy_file(src, dst, exc.reason.split("; use --errors")[0], name)
-    except OSError as exc:
-        return _copy_file(src, dst, f"cannot read ({exc.strerror or exc})", name)
     except Exception as exc:  # a document must never stop the job: copy it and report it
-        return _copy_file(src, dst, f"restoring failed ({type(exc).__name__}: {exc})", name)
+        return _copy_file(src, dst, _failure(exc), name)
     words = len(text.split())
     result = done.result
     edits = len(result.edits) if result is not None else 0
@@ -331,6 +318,15 @@ def _txt_file_whole(job: _Job, name: str, src: Path, dst: Path) -> _Outcome:
     info = done.info if job.mode != "restore" or job.match_only else None
     spin = result.spin_rate if result is not None else 0.0
     return _Outcome(None, True, changed, edits, words, spin, None, name, info, done.sourced)
+
+
+def _failure(exc: Exception) -> str:
+    """The errors file's reason for a ``.txt`` file that could not be read or restored."""
+    if isinstance(exc, InputError):  # read_chunks' advice names fix's --errors option: drop it
+        return exc.reason.split("; use --errors")[0]
+    if isinstance(exc, OSError):
+        return f"cannot read ({exc.strerror or exc})"
+    return f"restoring failed ({type(exc).__name__}: {exc})"
 
 
 def _copy_file(src: Path, dst: Path, reason: str, name: str) -> _Outcome:

@@ -111,6 +111,10 @@ class Match(NamedTuple):
     id: str
     score: float
 
+    def to_json(self) -> dict[str, Any]:
+        """Return the match as ``match`` writes it: ``{"id": ..., "score": ...}``."""
+        return {"id": self.id, "score": round(self.score, 4)}
+
 
 def _identity(value: int) -> int:
     """The MinHash hash function: shingles are stable 64-bit hashes already."""

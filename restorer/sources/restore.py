@@ -63,13 +63,13 @@ import functools
 import re
 from collections import Counter
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from restorer.conditions import normalise_word
 from restorer.edits import Edit, Source, apply_edits
 from restorer.learn import Swap, align_swaps, whole_words, words_of
-from restorer.tokenize import Token, count_words, is_word, tokenize
+from restorer.tokenize import Token, count_words, is_word
 
 if TYPE_CHECKING:
     from restorer.core import SegmentResult
@@ -175,6 +175,11 @@ class SourceRestoration:
     edits: list[Edit]
     differences: list[Difference]
     coverage: float
+    #: words of the spun text, and the share of them put back from the source (the observed
+    #: spin rate): counted while restoring, so no caller tokenizes the text again; derived
+    #: from the text and the edits, so not compared
+    words: int = field(default=0, compare=False)
+    spin_rate: float = field(default=0.0, compare=False)
 
     def as_segment(self, spun: str) -> SegmentResult:
         """Return the restoration as the pipeline's one-segment result.
@@ -185,15 +190,7 @@ class SourceRestoration:
         """
         from restorer.core import SegmentResult
 
-        tokens = tokenize(spun)
-        words = count_words(tokens)
-        starts = [t.start for t in tokens]
-        edited = 0
-        for e in self.edits:
-            i, j = bisect.bisect_left(starts, e.start), bisect.bisect_left(starts, e.end)
-            edited += count_words(tokens[i:j])
-        rate = min(1.0, edited / words) if words else 0.0
-        return SegmentResult(0, spun, self.text, list(self.edits), rate, words)
+        return SegmentResult(0, spun, self.text, list(self.edits), self.spin_rate, self.words)
 
 
 @dataclass(frozen=True, slots=True)
@@ -299,7 +296,17 @@ def restore_from_source(
     differences.sort(key=lambda d: (d.start, d.end))
     changed = sum(s.spun[1] - s.spun[0] for s in swaps)
     coverage = 1.0 - changed / len(a.tokens) if a.tokens else 1.0
-    return SourceRestoration(apply_edits(spun, edits), edits, differences, coverage)
+    words = count_words(a.tokens)
+    starts = [t.start for t in a.tokens]
+    edited = sum(
+        count_words(
+            a.tokens[bisect.bisect_left(starts, e.start) : bisect.bisect_left(starts, e.end)]
+        )
+        for e in edits
+    )
+    rate = min(1.0, edited / words) if words else 0.0
+    text = apply_edits(spun, edits)
+    return SourceRestoration(text, edits, differences, coverage, words, rate)
 
 
 def _judge(a: _Side, b: _Side, swap: Swap, rules: _Rules) -> Iterator[tuple[Swap, str | None]]:
