@@ -189,6 +189,35 @@ def test_punctuation_and_spacing_are_left_and_reported():
     assert reasons(result) == [("U.S.", "US", "punctuation")]
 
 
+@pytest.mark.parametrize(
+    ("spun", "restored"),
+    [
+        ("The {city council met on Monday.", "The city council met on Monday."),
+        ("The city council} met on Monday.", "The city council met on Monday."),
+        ("The metropolis|city council met.", "The city council met."),
+        ("The with out {delay council met.", "The without delay council met."),
+    ],
+)
+def test_spintax_debris_is_taken_out(spun, restored):
+    source = restored
+    result = restore(spun, source)
+    assert result.text == restored
+    assert result.differences == []
+
+
+def test_an_apostrophe_a_spinner_stripped_is_put_back():
+    result = restore(
+        "The agencys budget and the stations crew.", "The agency's budget and the station’s crew."
+    )
+    assert result.text == "The agency's budget and the station’s crew."
+
+
+def test_an_apostrophe_only_the_spun_side_has_is_left():
+    result = restore("The agency's budget grew.", "The agencys budget grew.")
+    assert result.edits == []
+    assert [d.reason for d in result.differences] == ["punctuation"]
+
+
 def test_case_only_differences_are_left_and_reported():
     result = restore("the city council met.", "The City council met.")
     assert result.edits == []
