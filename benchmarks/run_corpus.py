@@ -94,8 +94,7 @@ def make(tier: str) -> Any:
 
     from restorer import RestorerConfig
 
-    config = RestorerConfig(model="auto" if tier == "cascade" else tier)
-    return restorer_factory(tier)(config, None)
+    return restorer_factory(tier)(RestorerConfig(), None)
 
 
 def run(tier: str, docs: list[tuple[str, Any]]) -> dict[str, Any]:

@@ -95,20 +95,19 @@ CASCADE_COUNTS: Counter[str] = Counter()
 
 
 def restorer_factory(model: str) -> Any:
-    """Return ``make(config, table)``: a Restorer, or a Cascade for ``cascade``.
+    """Return ``make(config, table)``: the restorer ``model`` names, as the commands build it.
 
-    The cascades' per-tier counts add up in :data:`CASCADE_COUNTS`.
+    ``restorer.make_restorer`` with ``config.model`` set to ``model`` (where given: ``auto`` is
+    the cascade where the lm tier is installed); the cascades' per-tier counts add up in
+    :data:`CASCADE_COUNTS`.
     """
-    from restorer import Restorer
-
-    if model != "cascade":
-        return lambda config, table: Restorer(config, table=table)
-    from restorer.cascade import Cascade
+    from restorer import Cascade, make_restorer
 
     def make(config: Any, table: Any) -> Any:
-        cascade = Cascade(config, table=table)
-        cascade.counts = CASCADE_COUNTS  # one tally for all
-        return cascade
+        restorer = make_restorer(config.with_options(model=model) if model else config, table=table)
+        if isinstance(restorer, Cascade):
+            restorer.counts = CASCADE_COUNTS  # one tally for all
+        return restorer
 
     return make
 
@@ -315,9 +314,7 @@ def build_parser() -> argparse.ArgumentParser:
         description="Score a restorer mode on the dev set (error reduction, clean-text damage)."
     )
     p.add_argument("--devset", type=Path, default=DEFAULT_DEVSET, help="dev set directory")
-    p.add_argument(
-        "--model", default="fast", help="RestorerConfig.model, or cascade (default: fast)"
-    )
+    p.add_argument("--model", default="fast", help="RestorerConfig.model (default: fast)")
     p.add_argument(
         "--option",
         action="append",
@@ -371,8 +368,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     from restorer import RestorerConfig
 
     try:
-        model = "auto" if args.model == "cascade" else args.model
-        config = RestorerConfig(model=model).with_options(**options)
+        config = RestorerConfig(model=args.model).with_options(**options)
     except (TypeError, ValueError) as exc:
         parser.error(str(exc))
     make = restorer_factory(args.model)

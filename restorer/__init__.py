@@ -9,9 +9,9 @@
 
 from __future__ import annotations
 
-from restorer.cascade import Cascade
+from restorer.cascade import Cascade, make_restorer, restore_and_explain, restore_text
 from restorer.config import RestorerConfig
-from restorer.core import Restorer, restore_and_explain, restore_text
+from restorer.core import Restorer
 from restorer.detect import SpinReport, detect
 from restorer.edits import Edit, RestoredText, Source, apply_edits
 from restorer.errors import ExitCode, InputError, RestorerError, TableFormatError
@@ -37,6 +37,7 @@ __all__ = [
     "apply_edits",
     "detect",
     "load_table",
+    "make_restorer",
     "restore_and_explain",
     "restore_text",
 ]

@@ -17,28 +17,42 @@ A cascade decides per segment (a document up to ``max_segment_chars``, a bounded
 longer one), and says which tier decided in :attr:`RestoredText.model
 <restorer.edits.RestoredText.model>`.
 
-It is a job beside detection (it needs the spin meter), and it is what ``batch``, the datatrove
-steps and library users share: ``Cascade(config)`` takes the same config as a
-:class:`~restorer.core.Restorer` and offers the same methods the jobs use.
+It is a job beside detection (it needs the spin meter), and it is what ``batch``, ``fix``, the
+datatrove steps and library users share: :func:`make_restorer` is the one place a config's
+``model`` becomes a restorer. ``model="auto"`` (the default) is the cascade wherever the
+``lm`` tier is installed and the ``fast`` tier elsewhere; ``fast`` and ``lm`` force one tier
+(a :class:`~restorer.core.Restorer`), ``cascade`` asks for the cascade (and the ``lm`` tier
+with it). Both offer what the jobs use (:class:`~restorer.core.TextRestorer`). The library's
+functions :func:`restore_text` and :func:`restore_and_explain` restore with the same default.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import functools
+import os
 from collections import Counter
 from collections.abc import Iterable, Iterator
-from typing import TYPE_CHECKING, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from restorer.config import RestorerConfig
-from restorer.core import Restorer, SegmentResult, _check_text, join_results
+from restorer.core import Restorer, SegmentResult, TextRestorer, _check_text, join_results
 from restorer.detect import SpinMeter
 from restorer.edits import RestoredText
 from restorer.tokenize import iter_segments, split_segments
 
 if TYPE_CHECKING:
+    from restorer.lists import UserLists
     from restorer.table import PhraseTable
 
-__all__ = ["DEFAULT_GATE", "Cascade"]
+__all__ = [
+    "DEFAULT_GATE",
+    "Cascade",
+    "make_restorer",
+    "resolve_job",
+    "restore_and_explain",
+    "restore_text",
+]
 
 #: The spin score (``restorer detect``'s, ``fast`` tier) from which a document goes to the
 #: ``lm`` tier: the threshold that passes 5 % of clean documents, leave one story out.
@@ -104,6 +118,16 @@ class Cascade:
         """The tables in use (both tiers read the same ones)."""
         return self.fast.table
 
+    @property
+    def lists(self) -> UserLists:
+        """The allow and deny lists in use (both tiers read the same ones)."""
+        return self.fast.lists
+
+    @property
+    def evidence_tier(self) -> Restorer:
+        """The tier whose evidence a SpinMeter reads of this cascade's results: ``fast``."""
+        return self.fast
+
     def score(self, result: SegmentResult) -> float:
         """Return the gate's spin score of a segment the ``fast`` tier restored."""
         meter = SpinMeter(self.fast)
@@ -117,7 +141,10 @@ class Cascade:
             self.counts["fast"] += 1
             return result, "fast"
         self.counts["lm"] += 1
-        return self.strong.restore_segment(text, offset), "lm"
+        # the lm tier's edits, with the fast tier's analysis: what a SpinMeter reads of a
+        # cascade's results is one tier's evidence, the evidence the gate read
+        strong = self.strong.restore_segment(text, offset)
+        return strong._replace(analysis=result.analysis), "lm"
 
     def iter_restore(self, chunks: Iterable[str]) -> Iterator[SegmentResult]:
         """Restore a stream of text chunks segment by segment, in bounded memory."""
@@ -141,3 +168,85 @@ class Cascade:
     def restore_text(self, text: str) -> str:
         """Restore ``text`` and return only the restored text."""
         return self.restore_and_explain(text).text
+
+
+def resolve_job(model: str) -> str:
+    """Return what :func:`make_restorer` builds for ``model``: ``fast``, ``lm`` or ``cascade``.
+
+    ``auto`` is ``cascade`` wherever the ``lm`` tier is installed, else ``fast``;
+    ``$RESTORER_MODEL`` (``fast``, ``lm`` or ``cascade``) overrides what ``auto`` picks.
+
+    Raises:
+        LMUnavailableError: ``lm`` or ``cascade`` was asked for and the ``lm`` tier is not
+            installed.
+    """
+    from restorer.lm import MODEL_ENV, resolve_model
+
+    if model == "auto" and os.environ.get(MODEL_ENV, "").strip().lower() == "cascade":
+        model = "cascade"
+    if model == "cascade":
+        resolve_model("lm")  # the lm tier must be there
+        return "cascade"
+    tier = resolve_model(model)
+    forced = os.environ.get(MODEL_ENV, "").strip().lower()
+    if model == "auto" and tier == "lm" and forced != "lm":
+        return "cascade"
+    return tier
+
+
+def make_restorer(
+    config: RestorerConfig | None = None, *, table: PhraseTable | None = None
+) -> TextRestorer:
+    """Return the restorer ``config.model`` names: the cascade, or one tier.
+
+    Args:
+        config: options (default :class:`RestorerConfig` ()); ``model`` chooses, see
+            :func:`resolve_job`.
+        table: an extra table, as for :class:`~restorer.core.Restorer`.
+
+    Raises:
+        LMUnavailableError: ``lm`` or ``cascade`` was asked for and is not installed.
+
+    >>> make_restorer(RestorerConfig(model="fast")).scorer.name
+    'fast'
+    """
+    config = config or RestorerConfig()
+    job = resolve_job(config.model)
+    if job == "cascade":
+        return Cascade(config, table=table)
+    return Restorer(config.with_options(model=job), table=table)
+
+
+@functools.lru_cache(maxsize=8)
+def _default_restorer(config: RestorerConfig) -> TextRestorer:
+    return make_restorer(config)
+
+
+def _config(config: RestorerConfig | None, options: dict[str, Any]) -> RestorerConfig:
+    base = config or RestorerConfig()
+    return base.with_options(**options) if options else base
+
+
+def restore_text(text: str, config: RestorerConfig | None = None, **options: Any) -> str:
+    """Return ``text`` with spun phrases put back to their likely originals.
+
+    Clean text comes back unchanged: an edit needs evidence, and a document with little
+    evidence keeps a low spin rate, which protects its ordinary words. The restorer is the
+    default one (:func:`make_restorer`): the cascade where the ``lm`` tier is installed.
+
+    Args:
+        text: the text to restore.
+        config: options; defaults to :class:`RestorerConfig` ().
+        **options: individual options overriding ``config`` (``model="fast"``, ...).
+
+    Raises:
+        TypeError: for bytes or other non-text input.
+    """
+    return _default_restorer(_config(config, options)).restore_text(text)
+
+
+def restore_and_explain(
+    text: str, config: RestorerConfig | None = None, **options: Any
+) -> RestoredText:
+    """Like :func:`restore_text`, but also return every edit with its evidence and the spin rate."""
+    return _default_restorer(_config(config, options)).restore_and_explain(text)

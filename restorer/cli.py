@@ -15,13 +15,13 @@ import sys
 from collections import Counter
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, BinaryIO, NoReturn, ParamSpec, cast
+from typing import TYPE_CHECKING, Annotated, BinaryIO, NoReturn, ParamSpec, TypeVar
 
 import typer
 
 from restorer import __version__, interrupt
 from restorer.config import MODELS, RestorerConfig
-from restorer.core import Restorer, SegmentResult
+from restorer.core import Restorer, SegmentResult, TextRestorer
 from restorer.detect import SpinMeter, SpinReport
 from restorer.diff import render_diff
 from restorer.edits import Edit
@@ -91,42 +91,63 @@ def _restorer(
     tables: list[Path] | None,
     allow: list[Path] | None = None,
     deny: list[Path] | None = None,
-) -> Restorer:
-    """Build the Restorer of ``fix``, ``detect`` and ``batch`` from their shared options.
+) -> TextRestorer:
+    """Build the restorer of ``fix``, ``batch`` and ``match`` from their shared options.
 
     The one place the commands turn ``--model``, ``--table``, ``--allow`` and ``--deny`` into a
-    :class:`Restorer`, so they check and load them alike: an unknown or uninstalled model is a
+    restorer (:func:`restorer.cascade.make_restorer`: ``auto`` is the cascade where the ``lm``
+    tier is installed), so they check and load them alike: an unknown or uninstalled model is a
     usage error (exit 2), and the tables and lists are read here, before any output exists, so
     a bad file is reported (exit 3) without leaving a half-written result behind.
     """
-    if model not in (*MODELS, "cascade"):
-        choices = ", ".join((*MODELS, "cascade"))
-        _fail(f"--model must be one of {choices}, not {model!r}", ExitCode.USAGE)
-    from restorer.lm import MODEL_ENV, LMUnavailableError, lm_missing_reason, resolve_model
+    from restorer.cascade import make_restorer
+
+    return _loaded(make_restorer(_config(model, tables, allow, deny, MODELS)))
+
+
+def _one_tier(
+    model: str,
+    tables: list[Path] | None,
+    allow: list[Path] | None = None,
+    deny: list[Path] | None = None,
+) -> Restorer:
+    """Like :func:`_restorer`, for ``detect``: one tier (``auto``: ``lm`` where installed)."""
+    tiers = tuple(m for m in MODELS if m != "cascade")
+    return _loaded(Restorer(_config(model, tables, allow, deny, tiers)))
+
+
+def _config(
+    model: str,
+    tables: list[Path] | None,
+    allow: list[Path] | None,
+    deny: list[Path] | None,
+    choices: tuple[str, ...],
+) -> RestorerConfig:
+    """Check ``--model`` against ``choices`` and the installation; return the config."""
+    if model not in choices:
+        _fail(f"--model must be one of {', '.join(choices)}, not {model!r}", ExitCode.USAGE)
+    from restorer.cascade import resolve_job
+    from restorer.lm import MODEL_ENV, LMUnavailableError, lm_missing_reason
 
     try:  # a clear one-line message when the lm tier is not installed
-        resolve_model("lm" if model == "cascade" else model)
+        resolve_job(model)
     except LMUnavailableError as exc:
         _fail(str(exc), ExitCode.USAGE)
     if model == "auto" and not os.environ.get(MODEL_ENV):
         missing = lm_missing_reason()
         if missing is not None:  # say why the default is the fast tier here
             typer.echo(f"restorer: note: using --model fast: {missing}", err=True)
-    config = RestorerConfig(
-        model="auto" if model == "cascade" else model,
-        tables=tuple(tables or ()),
-        allow=tuple(allow or ()),
-        deny=tuple(deny or ()),
+    return RestorerConfig(
+        model=model, tables=tuple(tables or ()), allow=tuple(allow or ()), deny=tuple(deny or ())
     )
-    if model == "cascade":
-        from restorer.cascade import Cascade
 
-        cascade = Cascade(config)
-        _ = cascade.table, cascade.fast.lists  # bad tables and lists are reported now
-        return cast(Restorer, cascade)  # the jobs use what both offer (restorer.cascade)
-    restorer = Restorer(config)
-    _ = restorer.table  # load now, so a bad table is reported before any output is written
-    _ = restorer.lists  # and bad allow/deny lists
+
+_R = TypeVar("_R", bound=TextRestorer)
+
+
+def _loaded(restorer: _R) -> _R:
+    """Read the tables and lists now, so a bad file is reported before any output is written."""
+    _ = restorer.table, restorer.lists
     return restorer
 
 
@@ -151,10 +172,11 @@ ModelOption = Annotated[
     typer.Option(
         "--model",
         "-m",
-        help="Scorer tier: auto (lm where installed, else fast), lm (a language model judges "
-        "context; hundreds of times slower), fast (word frequencies and table priors), or "
-        "cascade (fast everywhere, lm where the fast spin score passes a calibrated gate). "
-        "The default is auto, except for detect (fast, the tier its bands are calibrated on).",
+        help="Model: auto (cascade where the lm tier is installed, else fast), cascade (fast "
+        "everywhere, lm where the fast spin score passes a calibrated gate), lm (a language "
+        "model judges context; hundreds of times slower), or fast (word frequencies and table "
+        "priors). The default is auto, except for detect (fast, the tier its bands are "
+        "calibrated on; detect reads one tier, so no cascade).",
     ),
 ]
 TableOption = Annotated[
@@ -291,7 +313,7 @@ def fix(
     edits = 0
     sentences = 0
     line = 1
-    meter = SpinMeter(restorer) if (check or diff or html is not None) else None
+    meter = SpinMeter(restorer.evidence_tier) if (check or diff or html is not None) else None
     pieces: list[str] = []  # the input, kept only for --html
     all_edits: list[Edit] = []
     notes: dict[str, None] = {}  # distinct notes of the segments ("left alone: not English")
@@ -446,7 +468,7 @@ def detect(
     paths = inputs or [Path("-")]
     if sum(1 for p in paths if str(p) == "-") > 1:
         _fail("stdin ('-') can be read only once", ExitCode.USAGE)
-    restorer = _restorer(model, table, allow, deny)
+    restorer = _one_tier(model, table, allow, deny)
     above = failed = 0
     collected: list[dict[str, object]] = []
     for path in paths:
@@ -552,19 +574,11 @@ def batch(
     deny: DenyOption = None,
 ) -> None:
     """Restore or score every record of a corpus, in order, keeping other fields; resumable."""
-    from restorer.lm import resolve_model
-
     if str(input) != "-" and not input.exists():
         raise InputError(input, "no such file or folder")
     if str(output) != "-" and _same_file(input, output):
         _fail(f"refusing to overwrite the input {input}", ExitCode.USAGE)
     restorer = _restorer(model, table, allow, deny)
-    if model == "auto" and not quiet and resolve_model(model) == "lm":
-        typer.echo(
-            "restorer: note: scoring with the lm tier (the default where installed); for "
-            "corpus-scale triage, -m fast is hundreds of times faster",
-            err=True,
-        )
     sources = None
     if reference is not None:
         sources = _load_sources(reference, reference_text_field, reference_id_field, threshold)
@@ -702,7 +716,7 @@ def _load_sources(
 def _run_corpus(
     input: Path,
     output: Path,
-    restorer: Restorer,
+    restorer: TextRestorer,
     *,
     text_field: str,
     id_field: str | None,

@@ -14,10 +14,13 @@ from typing import Any
 
 __all__ = ["MODELS", "QUOTE_MODES", "RestorerConfig"]
 
-#: Scorer tiers. ``fast`` needs no neural model; ``lm`` scores context with SmolLM2 (see
-#: :mod:`restorer.lm`); ``auto`` is ``lm`` where its weights and runtime are installed, else
-#: ``fast`` (``$RESTORER_MODEL`` overrides what ``auto`` picks).
-MODELS = ("auto", "fast", "lm")
+#: Models. ``fast`` needs no neural model; ``lm`` scores context with SmolLM2 (see
+#: :mod:`restorer.lm`); ``cascade`` restores with ``fast`` and hands what looks spun to ``lm``
+#: (:mod:`restorer.cascade`); ``auto`` is ``cascade`` where the ``lm`` tier's weights and
+#: runtime are installed, else ``fast`` (``$RESTORER_MODEL`` overrides what ``auto`` picks). A
+#: :class:`~restorer.core.Restorer` is one tier: given ``auto`` it scores with ``lm`` where
+#: installed.
+MODELS = ("auto", "fast", "lm", "cascade")
 #: How text inside quotation marks is treated (see ``RestorerConfig.quotes``).
 QUOTE_MODES = ("auto", "restore", "keep")
 
@@ -27,15 +30,20 @@ class RestorerConfig:
     """Options of a :class:`~restorer.core.Restorer`.
 
     Attributes:
-        model: scorer tier: ``"fast"`` (word frequencies and table priors), ``"lm"`` (a
-            language model judges each candidate in context; needs the SmolLM2 weights and
-            llama-cpp-python) or ``"auto"``, the default: ``lm`` where installed, else
-            ``fast`` (DESIGN.md §4). On dev stories it never saw, the ``lm`` tier restores
-            about three times as much (micro error reduction 0.349 against 0.111 on whole
-            documents, 0.244 against 0.071 on paragraphs, both with no clean-text damage:
-            ``benchmarks/results/quality-lm-loso.json``, ``quality-fast-loso.json``) but runs
-            hundreds of times slower, so corpus-scale jobs (the datatrove steps, the spaCy
-            component, detection) default to ``fast``.
+        model: ``"fast"`` (word frequencies and table priors), ``"lm"`` (a language model
+            judges each candidate in context; needs the SmolLM2 weights and
+            llama-cpp-python), ``"cascade"`` (``fast`` everywhere, ``lm`` where the ``fast``
+            spin score passes a calibrated gate; :mod:`restorer.cascade`) or ``"auto"``, the
+            default: ``cascade`` where the ``lm`` tier is installed, else ``fast``
+            (:func:`restorer.cascade.make_restorer`; a :class:`~restorer.core.Restorer`, one
+            tier, takes ``auto`` as ``lm`` where installed). On dev stories it never saw, the
+            ``lm`` tier restores about three times as much as ``fast`` (micro error reduction
+            0.349 against 0.111 on whole documents, 0.244 against 0.071 on paragraphs, both
+            with no clean-text damage: ``benchmarks/results/quality-lm-loso.json``,
+            ``quality-fast-loso.json``) but runs hundreds of times slower; the cascade
+            restores as much as ``lm`` on whole documents (0.349) at ten times the speed on a
+            corpus with 2 % spun documents (``quality-cascade-loso.json``, ``corpus.json``).
+            Detection and the spaCy component default to ``fast``.
         tables: extra table files (our TSV format), consulted together with the shipped table.
         default_table: use the shipped table (``restorer/data/*_en.tsv``). Turn off to restore
             with your own tables only.

@@ -6,9 +6,8 @@ Build one and reuse it: the tables and the tokenizer are loaded on first use and
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Iterable, Iterator, Sequence
-from typing import Any, NamedTuple
+from typing import NamedTuple, Protocol
 
 from restorer.candidates import Slot, build_lattice, merge_slots, span_text
 from restorer.config import RestorerConfig
@@ -38,8 +37,7 @@ __all__ = [
     "Restorer",
     "SegmentAnalysis",
     "SegmentResult",
-    "restore_and_explain",
-    "restore_text",
+    "TextRestorer",
 ]
 
 _BYTES_ERROR = (
@@ -94,6 +92,59 @@ def _check_text(text: object) -> str:
     if not isinstance(text, str):
         raise TypeError(f"restorer works on str, not {type(text).__name__}")
     return text
+
+
+class _Named(Protocol):
+    @property
+    def name(self) -> str:
+        """The tier's name."""
+        ...
+
+
+class TextRestorer(Protocol):
+    """What the jobs (``fix``, ``batch``, the datatrove steps) use of a restorer.
+
+    A :class:`Restorer` (one scorer tier) and a :class:`~restorer.cascade.Cascade` (the ``fast``
+    tier everywhere, the ``lm`` tier where the text looks spun) both offer it;
+    :func:`restorer.cascade.make_restorer` builds the one a config names.
+    """
+
+    @property
+    def config(self) -> RestorerConfig:
+        """The options."""
+        ...
+
+    @property
+    def scorer(self) -> _Named:
+        """What scores (its ``name``: ``fast``, ``lm`` or ``cascade``)."""
+        ...
+
+    @property
+    def table(self) -> PhraseTable:
+        """The tables in use."""
+        ...
+
+    @property
+    def lists(self) -> UserLists:
+        """The allow and deny lists in use."""
+        ...
+
+    @property
+    def evidence_tier(self) -> Restorer:
+        """The tier whose evidence a :class:`~restorer.detect.SpinMeter` reads of the results."""
+        ...
+
+    def iter_restore(self, chunks: Iterable[str]) -> Iterator[SegmentResult]:
+        """Restore a stream of text chunks segment by segment, in bounded memory."""
+        ...
+
+    def restore_and_explain(self, text: str) -> RestoredText:
+        """Restore ``text``; return the result with every edit and the spin rate."""
+        ...
+
+    def restore_text(self, text: str) -> str:
+        """Restore ``text`` and return only the restored text."""
+        ...
 
 
 class Restorer:
@@ -181,6 +232,11 @@ class Restorer:
         if self._lists is None:
             self._lists = UserLists.load(self.config.allow, self.config.deny)
         return self._lists
+
+    @property
+    def evidence_tier(self) -> Restorer:
+        """The restorer whose evidence a :class:`~restorer.detect.SpinMeter` reads: this one."""
+        return self
 
     # -- one segment -------------------------------------------------------------------------
 
@@ -419,9 +475,17 @@ def join_results(
 
 
 def _default_scorer(config: RestorerConfig) -> Scorer:
-    """Return the scorer tier ``config.model`` names (``auto``: ``lm`` where installed)."""
+    """Return the scorer tier ``config.model`` names (``auto``: ``lm`` where installed).
+
+    A Restorer is one tier; ``cascade`` is two (:class:`restorer.cascade.Cascade`).
+    """
     from restorer.lm import resolve_model
 
+    if config.model == "cascade":
+        raise ValueError(
+            "a Restorer scores with one tier; build model='cascade' with "
+            "restorer.make_restorer(config) or restorer.Cascade(config)"
+        )
     if resolve_model(config.model) == "lm":
         from restorer.lm_score import LMScorer
 
@@ -438,37 +502,3 @@ def _apply_local(text: str, edits: Sequence[Edit], offset: int) -> str:
         pos = e.end - offset
     out.append(text[pos:])
     return "".join(out)
-
-
-@functools.lru_cache(maxsize=8)
-def _default_restorer(config: RestorerConfig) -> Restorer:
-    return Restorer(config)
-
-
-def _config(config: RestorerConfig | None, options: dict[str, Any]) -> RestorerConfig:
-    base = config or RestorerConfig()
-    return base.with_options(**options) if options else base
-
-
-def restore_text(text: str, config: RestorerConfig | None = None, **options: Any) -> str:
-    """Return ``text`` with spun phrases put back to their likely originals.
-
-    Clean text comes back unchanged: an edit needs evidence, and a document with little
-    evidence keeps a low spin rate, which protects its ordinary words.
-
-    Args:
-        text: the text to restore.
-        config: options; defaults to :class:`RestorerConfig` ().
-        **options: individual options overriding ``config`` (``model="fast"``, ...).
-
-    Raises:
-        TypeError: for bytes or other non-text input.
-    """
-    return _default_restorer(_config(config, options)).restore_text(text)
-
-
-def restore_and_explain(
-    text: str, config: RestorerConfig | None = None, **options: Any
-) -> RestoredText:
-    """Like :func:`restore_text`, but also return every edit with its evidence and the spin rate."""
-    return _default_restorer(_config(config, options)).restore_and_explain(text)

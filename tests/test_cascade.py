@@ -8,10 +8,14 @@ from __future__ import annotations
 
 import json
 
+import pytest
+
+import restorer.lm
 from restorer import RestorerConfig
 from restorer.batch import run_batch
-from restorer.cascade import DEFAULT_GATE, Cascade
+from restorer.cascade import DEFAULT_GATE, Cascade, make_restorer, resolve_job
 from restorer.core import Restorer, SegmentResult
+from restorer.detect import SpinMeter
 from restorer.table import PhraseTable, Row
 
 ROWS = [
@@ -78,7 +82,7 @@ def test_batch_with_a_cascade_says_which_tier_decided(tmp_path):
         encoding="utf-8",
     )
     out = tmp_path / "out.jsonl"
-    summary = run_batch(source, out, cascade, mode="both")  # type: ignore[arg-type]
+    summary = run_batch(source, out, cascade, mode="both")
     records = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
     assert [r["restorer"]["model"] for r in records] == ["fast", "lm"]
     assert records[0]["text"] == CLEAN
@@ -87,8 +91,6 @@ def test_batch_with_a_cascade_says_which_tier_decided(tmp_path):
 
 
 def test_a_datatrove_step_with_a_cascade_keeps_clean_text_from_the_model():
-    import pytest
-
     pytest.importorskip("datatrove")
     from datatrove.data import Document
 
@@ -100,3 +102,91 @@ def test_a_datatrove_step_with_a_cascade_keeps_clean_text_from_the_model():
     assert out.text == CLEAN
     assert out.metadata["restorer"]["model"] == "fast"
     assert step.restorer._strong is None  # the lm tier was never even built
+
+
+# -- which restorer a config names -----------------------------------------------------------
+
+
+@pytest.fixture
+def lm_installed(monkeypatch):
+    """Pretend the lm tier is installed (nothing here loads it: the strong tier is lazy)."""
+    monkeypatch.delenv(restorer.lm.MODEL_ENV, raising=False)
+    monkeypatch.setattr(restorer.lm, "lm_missing_reason", lambda: None)
+
+
+@pytest.fixture
+def lm_missing(monkeypatch):
+    monkeypatch.delenv(restorer.lm.MODEL_ENV, raising=False)
+    monkeypatch.setattr(restorer.lm, "lm_missing_reason", lambda: "no weights here")
+
+
+def test_the_default_is_the_cascade_where_the_lm_tier_is_installed(lm_installed):
+    assert resolve_job("auto") == "cascade"
+    made = make_restorer(CONFIG)
+    assert isinstance(made, Cascade) and made.scorer.name == "cascade"
+    fast = make_restorer(CONFIG.with_options(model="fast"))
+    assert isinstance(fast, Restorer) and fast.scorer.name == "fast"
+
+
+def test_the_default_is_the_fast_tier_where_the_lm_tier_is_missing(lm_missing):
+    assert resolve_job("auto") == "fast"
+    made = make_restorer(CONFIG)
+    assert isinstance(made, Restorer) and made.scorer.name == "fast"
+    with pytest.raises(restorer.lm.LMUnavailableError):
+        make_restorer(CONFIG.with_options(model="cascade"))
+
+
+@pytest.mark.parametrize(
+    ("forced", "job"), [("fast", "fast"), ("lm", "lm"), ("cascade", "cascade")]
+)
+def test_the_environment_chooses_what_auto_is(lm_installed, monkeypatch, forced, job):
+    monkeypatch.setenv(restorer.lm.MODEL_ENV, forced)
+    assert resolve_job("auto") == job
+    assert resolve_job("fast") == "fast"  # an explicit model is not overridden
+
+
+def test_a_restorer_is_one_tier():
+    with pytest.raises(ValueError, match="make_restorer"):
+        Restorer(CONFIG.with_options(model="cascade"))
+
+
+def test_the_library_functions_restore_with_the_default(lm_installed, monkeypatch):
+    import restorer as library
+
+    built = []
+    real = make_restorer
+
+    def spy(config=None, *, table=None):
+        built.append(config.model)
+        return real(config.with_options(model="fast"), table=table)
+
+    monkeypatch.setattr("restorer.cascade.make_restorer", spy)
+    library.cascade._default_restorer.cache_clear()
+    try:
+        assert library.restore_text(CLEAN, CONFIG) == CLEAN
+    finally:
+        library.cascade._default_restorer.cache_clear()
+    assert built == ["auto"]
+
+
+def test_a_meter_reads_the_fast_tiers_evidence_whichever_tier_decided():
+    # a strong tier that knows no rows: its own analysis holds no evidence of spinning
+    blind = Restorer(CONFIG.with_options(model="fast"), table=PhraseTable([]))
+    cascade = Cascade(CONFIG, table=PhraseTable(ROWS), strong=blind)
+    meter = SpinMeter(cascade.evidence_tier)
+    for result in cascade.iter_restore([SPUN]):
+        meter.add(result)
+    alone = SpinMeter(cascade.fast)
+    alone.add(cascade.fast.restore_segment(SPUN))
+    assert cascade.counts["lm"] == 1
+    assert meter.spin_score() == pytest.approx(alone.spin_score())
+    assert meter.spin_score() >= DEFAULT_GATE
+
+
+def test_the_datatrove_formatter_defaults_to_the_cascade_and_the_filter_to_fast(lm_installed):
+    pytest.importorskip("datatrove")
+    from restorer.integrations.datatrove import RestorerFilter, RestorerFormatter
+
+    options = {"default_table": False}
+    assert isinstance(RestorerFormatter(options=options).restorer, Cascade)
+    assert RestorerFilter(options=options).restorer.scorer.name == "fast"

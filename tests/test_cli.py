@@ -245,17 +245,21 @@ def test_restoring_defaults_to_auto_and_detection_to_fast(monkeypatch):
     assert [c.model for c in seen] == ["fast"]
 
 
-def test_batch_says_when_the_default_runs_the_slow_lm_tier(runner, tmp_path, monkeypatch):
+def test_batch_defaults_to_the_cascade_where_the_lm_tier_is_installed(
+    runner, tmp_path, monkeypatch
+):
     import restorer.lm
 
-    monkeypatch.setattr(restorer.lm, "resolve_model", lambda model: "lm")
+    monkeypatch.delenv(restorer.lm.MODEL_ENV, raising=False)
     src = write_file(tmp_path, "empty.jsonl", "")
     args = ["batch", str(src), "-o", str(tmp_path / "out.jsonl")]
-    assert "-m fast is hundreds of times faster" in runner.invoke(app, args).stderr
-    explicit = runner.invoke(app, [*args, "--model", "lm"])
-    assert "hundreds of times faster" not in explicit.stderr
-    quiet = runner.invoke(app, [*args, "-q"])
-    assert "hundreds of times faster" not in quiet.stderr
+    monkeypatch.setattr(restorer.lm, "lm_missing_reason", lambda: None)  # "installed"
+    assert "to the lm tier, the rest fast" in runner.invoke(app, args).stderr
+    assert "to the lm tier" not in runner.invoke(app, [*args, "-m", "fast"]).stderr
+    monkeypatch.setattr(restorer.lm, "lm_missing_reason", lambda: "no weights here")
+    fallback = runner.invoke(app, args)
+    assert "using --model fast: no weights here" in fallback.stderr
+    assert "to the lm tier" not in fallback.stderr
 
 
 # -- batch -------------------------------------------------------------------------------------

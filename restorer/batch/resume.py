@@ -40,7 +40,7 @@ from restorer.batch.workers import _Chunk, _Outcome
 from restorer.files import AtomicWriter
 
 if TYPE_CHECKING:
-    from restorer.core import Restorer
+    from restorer.core import TextRestorer
 
 __all__ = ["CHECKPOINT_RECORDS", "CHECKPOINT_SECONDS", "BatchSummary", "work_folder"]
 
@@ -288,7 +288,7 @@ class _Work:
 
 
 def _fingerprint(
-    fmt: str, input_path: Path, restorer: Restorer, options: dict[str, Any]
+    fmt: str, input_path: Path, restorer: TextRestorer, options: dict[str, Any]
 ) -> dict[str, Any]:
     """What must not change between a run and its resumption."""
     data: dict[str, Any] = {"format": fmt, "input": str(input_path.resolve()), **options}

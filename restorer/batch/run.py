@@ -51,7 +51,7 @@ from restorer.batch.workers import (
 )
 
 if TYPE_CHECKING:
-    from restorer.core import Restorer
+    from restorer.core import TextRestorer
     from restorer.sources.index import SourceIndex
 
 __all__ = ["FORMATS", "detect_format", "restore_jsonl", "run_batch"]
@@ -165,7 +165,7 @@ def _check_options(
 def run_batch(
     input_path: Path,
     output_path: Path,
-    restorer: Restorer,
+    restorer: TextRestorer,
     *,
     text_field: str = "text",
     errors_path: Path | None = None,
@@ -310,7 +310,7 @@ def run_batch(
 def restore_jsonl(
     source: BinaryIO,
     output: IO[bytes],
-    restorer: Restorer,
+    restorer: TextRestorer,
     *,
     text_field: str = "text",
     id_field: str | None = None,

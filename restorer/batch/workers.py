@@ -54,7 +54,7 @@ from restorer.errors import InputError, RestorerError
 from restorer.files import read_chunks
 
 if TYPE_CHECKING:
-    from restorer.core import Restorer
+    from restorer.core import TextRestorer
     from restorer.edits import RestoredText
     from restorer.sources.index import SourceIndex
 
@@ -77,7 +77,7 @@ _WARM_UP = (
 class _Job:
     """What a worker needs: the restorer and the options (pickled once per worker)."""
 
-    restorer: Restorer
+    restorer: TextRestorer
     text_field: str
     id_field: str | None
     mode: str

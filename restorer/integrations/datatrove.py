@@ -27,13 +27,19 @@ could not process (kept unchanged, never dropped for that reason). Both write
 ``doc.metadata["restorer"] = {"spin_score", "edits", "model"}``, the same field ``restorer
 batch --mode score`` adds to records.
 
-A filter followed by a formatter with the same options restores each document once: the
-formatter reuses the filter's result for the same text (a small cache keyed by the text object,
-which the steps pass along unchanged).
+A filter followed by a formatter with the same model and options restores each document once:
+the formatter reuses the filter's result for the same text (a small cache keyed by the text
+object, which the steps pass along unchanged).
 
-Each step builds its :class:`~restorer.core.Restorer` on first use in the process that runs it,
-and does not pickle it: datatrove ships steps to its workers (Slurm, Ray, local processes) by
-pickling them, and a restorer loads its tables in a second or so.
+The formatter restores with the cascade by default where the ``lm`` tier is installed (the
+``fast`` tier reads every document, the ``lm`` tier the ones that look spun: see
+:mod:`restorer.cascade`), and with the ``fast`` tier elsewhere; the filter measures with the
+``fast`` tier, the one its threshold is calibrated on. ``doc.metadata["restorer"]["model"]``
+names the tier that decided.
+
+Each step builds its restorer (:func:`restorer.cascade.make_restorer`) on first use in the
+process that runs it, and does not pickle it: datatrove ships steps to its workers (Slurm, Ray,
+local processes) by pickling them, and a restorer loads its tables in a second or so.
 """
 
 from __future__ import annotations
@@ -42,7 +48,7 @@ import collections
 import threading
 from collections.abc import Iterable
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, Any
 
 from datatrove.data import Document, DocumentsPipeline
 from datatrove.pipeline.filters.base_filter import BaseFilter
@@ -55,7 +61,7 @@ from restorer.config import RestorerConfig
 if TYPE_CHECKING:
     from datatrove.pipeline.writers.disk_base import DiskWriter
 
-    from restorer.core import Restorer
+    from restorer.core import TextRestorer
     from restorer.edits import RestoredText
 
 __all__ = ["RestorerFilter", "RestorerFormatter"]
@@ -73,8 +79,7 @@ _cache_lock = threading.Lock()
 def _config(
     model: str, tables: Iterable[str | Path], options: dict[str, Any] | None
 ) -> RestorerConfig:
-    tier = "auto" if model == "cascade" else model  # a cascade is built from an auto config
-    return RestorerConfig(model=tier, tables=tuple(Path(t) for t in tables)).with_options(
+    return RestorerConfig(model=model, tables=tuple(Path(t) for t in tables)).with_options(
         **(options or {})
     )
 
@@ -83,20 +88,15 @@ class _RestorerStep:
     """What both steps share: the options, the lazily built restorer, one result per text."""
 
     config: RestorerConfig
-    _restorer: Restorer | None
+    _restorer: TextRestorer | None
 
     @property
-    def restorer(self) -> Restorer:
+    def restorer(self) -> TextRestorer:
         """The restorer, built on first use in the process that runs the step."""
         if self._restorer is None:
-            from restorer.core import Restorer
+            from restorer.cascade import make_restorer
 
-            if getattr(self, "model", "") == "cascade":
-                from restorer.cascade import Cascade
-
-                self._restorer = cast(Restorer, Cascade(self.config))  # same methods used here
-            else:
-                self._restorer = Restorer(self.config)
+            self._restorer = make_restorer(self.config)
         return self._restorer
 
     def __getstate__(self) -> dict[str, Any]:
@@ -126,7 +126,7 @@ class _RestorerStep:
         doc.metadata[INFO_FIELD] = {
             "spin_score": round(result.spin_rate, 4),
             "edits": len(result.edits),
-            # the tier that scored (auto: lm or fast; a cascade: the tier that decided)
+            # the tier that scored (a cascade: the tier that decided)
             "model": result.model or self.restorer.scorer.name,
         }
         self.stat_update("spin_score", value=result.spin_rate)  # type: ignore[attr-defined]
@@ -136,8 +136,9 @@ class RestorerFormatter(_RestorerStep, BaseFormatter):  # type: ignore[misc]
     """Restore each document's text; record what was done in its metadata and the stats.
 
     Args:
-        model: scorer tier (``"fast"``; ``"cascade"``: fast everywhere, lm where the spin
-            score passes the gate, see :mod:`restorer.cascade`).
+        model: ``"auto"`` (the default: the cascade where the ``lm`` tier is installed, else
+            ``"fast"``), ``"cascade"`` (fast everywhere, lm where the spin score passes the
+            gate, see :mod:`restorer.cascade`), ``"fast"`` or ``"lm"``.
         tables: extra table files (restorer TSV), consulted with the shipped table.
         options: other :class:`~restorer.config.RestorerConfig` options (``min_margin``...).
         annotate: write ``doc.metadata["restorer"]`` (spin score, edits, model).
@@ -147,7 +148,7 @@ class RestorerFormatter(_RestorerStep, BaseFormatter):  # type: ignore[misc]
 
     def __init__(
         self,
-        model: str = "fast",
+        model: str = "auto",
         tables: Iterable[str | Path] = (),
         options: dict[str, Any] | None = None,
         annotate: bool = True,
@@ -184,8 +185,10 @@ class RestorerFilter(_RestorerStep, BaseFilter):  # type: ignore[misc]
     Args:
         max_spin_score: documents scoring above this are dropped (reason ``spin_score``).
         annotate_only: keep every document; only write ``doc.metadata["restorer"]``.
-        model: scorer tier (``"fast"``; ``"cascade"``: fast everywhere, lm where the spin
-            score passes the gate, see :mod:`restorer.cascade`).
+        model: ``"fast"``, the default: the tier ``max_spin_score`` is calibrated on, and a
+            filter only measures (a cascade would spend the ``lm`` tier restoring the very
+            documents the filter drops); ``"auto"``, ``"cascade"`` or ``"lm"`` as for
+            :class:`RestorerFormatter`.
         tables: extra table files (restorer TSV), consulted with the shipped table.
         options: other :class:`~restorer.config.RestorerConfig` options.
         exclusion_writer: a datatrove writer that receives the dropped documents.

@@ -436,9 +436,7 @@ def _artifact(s_text: str, o_text: str) -> bool:
         return True
     if _letters(s_text) != _letters(o_text):
         return False
-    return _APOSTROPHE_IN_WORD.search(o_text) is not None and not _APOSTROPHE_IN_WORD.search(
-        s_text
-    )
+    return _APOSTROPHE_IN_WORD.search(o_text) is not None and not _APOSTROPHE_IN_WORD.search(s_text)
 
 
 def _shouted(tokens: Sequence[Token]) -> frozenset[str]:
