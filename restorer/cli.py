@@ -568,6 +568,16 @@ def batch(
     reference_id_field: ReferenceIdOption = None,
     reference_text_field: ReferenceTextOption = "text",
     threshold: ThresholdOption = None,
+    report: Annotated[
+        Path | None,
+        typer.Option(
+            "--report",
+            metavar="RUN.html",
+            help="Also write a self-contained HTML report of the run: spin-score "
+            "distribution, records per tier, the most spun records with their changes, the "
+            "most frequent restorations.",
+        ),
+    ] = None,
     model: ModelOption = "auto",
     table: TableOption = None,
     allow: AllowOption = None,
@@ -578,6 +588,10 @@ def batch(
         raise InputError(input, "no such file or folder")
     if str(output) != "-" and _same_file(input, output):
         _fail(f"refusing to overwrite the input {input}", ExitCode.USAGE)
+    if report is not None and (
+        str(report) == "-" or _same_file(input, report) or _same_file(output, report)
+    ):
+        _fail("--report needs a file name other than the input's and the output's", ExitCode.USAGE)
     restorer = _restorer(model, table, allow, deny)
     sources = None
     if reference is not None:
@@ -595,6 +609,7 @@ def batch(
         checkpoint_every=checkpoint_every,
         errors_file=errors_file,
         sources=sources,
+        report=report,
     )
 
 
@@ -728,13 +743,20 @@ def _run_corpus(
     errors_file: Path | None,
     sources: SourceIndex | None = None,
     match_only: bool = False,
+    report: Path | None = None,
 ) -> None:
-    """Run a corpus job (batch, match) and report it: summary line, notes, exit code."""
+    """Run a corpus job (batch, match) and report it: summary line, notes, exit code.
+
+    With ``report``, the run's HTML report is written there once the run is done (nothing is
+    written for an interrupted run).
+    """
     from restorer.batch import BatchError, run_batch
+    from restorer.batch.overview import RunOverview
 
     if errors_file is None and str(output) == "-":
         errors_file = Path("restorer-errors.jsonl")
     notes: list[str] = []
+    overview = RunOverview(restorer.scorer.name) if report is not None else None
     try:
         summary = run_batch(
             input,
@@ -751,6 +773,7 @@ def _run_corpus(
             notes=notes,
             sources=sources,
             match_only=match_only,
+            overview=overview,
         )
     except BatchError as exc:
         _fail(str(exc), ExitCode.USAGE)
@@ -784,6 +807,14 @@ def _run_corpus(
             )
         if summary.ignored:
             typer.echo(f"restorer: {summary.ignored} file(s) not ending in .txt ignored", err=True)
+    if report is not None and overview is not None:
+        from restorer.report import render_run_html
+
+        title = f"restorer batch {display_name(None if str(input) == '-' else input)}"
+        with open_output(report) as (out, writer):
+            out.write(render_run_html(overview, title=title, version=__version__))
+            if writer is not None:
+                writer.commit()
     if summary.failed:
         where = errors_file or output.with_name(output.name + ".errors.jsonl")
         typer.echo(f"restorer: {summary.failed} record(s) copied unchanged; see {where}", err=True)

@@ -22,11 +22,15 @@ from __future__ import annotations
 import html
 import re
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 from restorer.detect import RISK_BANDS, SpinReport
 from restorer.edits import Edit
 
-__all__ = ["render_html"]
+if TYPE_CHECKING:
+    from restorer.batch.overview import RunOverview, SpunRecord
+
+__all__ = ["render_html", "render_run_html"]
 
 _SURROGATE = re.compile("[\ud800-\udfff]")
 
@@ -87,6 +91,25 @@ a:focus { outline: 3px solid #0b4fc4; outline-offset: 2px; }
 .sr-only { position: absolute; width: 1px; height: 1px; overflow: hidden;
   clip: rect(0 0 0 0); white-space: nowrap; }
 footer { margin-top: 2rem; color: #444444; font-size: 0.9rem; }
+mark.edit del { color: #8b0000; }
+mark.edit ins { color: #094d18; text-decoration: none; font-weight: 600; }
+.tiers { display: flex; height: 1.6rem; border: 2px solid #1a1a1a; border-radius: 6px;
+  overflow: hidden; margin: 0.5rem 0; }
+.tiers span { display: block; height: 100%; min-width: 2px; }
+.tier-fast { background: #9cc3f5; } .tier-lm { background: #f5b971; }
+.tier-source { background: #9fdcaa; } .tier-failed { background: #e39a9a; }
+.tier-other { background: #c9c9c9; }
+.legend { list-style: none; padding: 0; margin: 0; display: flex; flex-wrap: wrap;
+  gap: 0.25rem 1.25rem; }
+.legend i { display: inline-block; width: 0.9rem; height: 0.9rem; margin-right: 0.35rem;
+  border: 1px solid #1a1a1a; vertical-align: -0.1rem; }
+svg.hist { width: 100%; height: auto; max-width: 44rem; display: block; }
+svg.hist rect.bar { fill: #3a6fb0; }
+svg.hist rect.bar:hover { fill: #1d4f8c; }
+svg.hist text { font: 11px system-ui, sans-serif; fill: #1a1a1a; }
+.record { margin: 1.5rem 0; }
+.record h3 { font-size: 1.05rem; margin: 0 0 0.4rem; }
+details { margin: 0.5rem 0; }
 """
 
 # Escape closes the focused tooltip (WCAG 1.4.13: content on hover or focus is dismissable);
@@ -136,15 +159,23 @@ def _tooltip(n: int, edit: Edit) -> str:
     return "".join(parts)
 
 
-def _marked_text(text: str, edits: Sequence[Edit]) -> str:
+def _marked_text(text: str, edits: Sequence[Edit], prefix: str = "", *, diff: bool = False) -> str:
+    """Return ``text`` escaped, each edit a focusable highlight (ids ``{prefix}edit-N``).
+
+    The highlight shows the replacement; with ``diff`` it shows the spun words struck out
+    before it, as a diff does.
+    """
     out: list[str] = []
     pos = 0
     for n, edit in enumerate(edits, start=1):
         out.append(_esc(text[pos : edit.start]))
         shown = _esc(edit.replacement) if edit.replacement else "\u2205"
+        if diff:
+            shown = f"<del>{_esc(edit.spun)}</del> <ins>{shown}</ins>"
         out.append(
-            f'<mark class="edit" id="edit-{n}" tabindex="0" aria-describedby="tip-{n}">{shown}'
-            f'<span class="tip" role="tooltip" id="tip-{n}">{_tooltip(n, edit)}</span></mark>'
+            f'<mark class="edit" id="{prefix}edit-{n}" tabindex="0" '
+            f'aria-describedby="{prefix}tip-{n}">{shown}<span class="tip" role="tooltip" '
+            f'id="{prefix}tip-{n}">{_tooltip(n, edit)}</span></mark>'
         )
         pos = edit.end
     out.append(_esc(text[pos:]))
@@ -187,6 +218,18 @@ def _unedited_table(report: SpinReport) -> str:
         "<thead><tr><th scope='col'>Text</th><th scope='col'>Likely original</th>"
         "<th scope='col'>Rule</th><th scope='col'>Chance it was spun</th></tr></thead>"
         f"<tbody>{rows}</tbody></table>"
+    )
+
+
+def _page(title: str, body: str) -> str:
+    """Return a whole self-contained page: the policy, the styles, ``body`` and the script."""
+    return (
+        "<!DOCTYPE html>\n"
+        '<html lang="en"><head><meta charset="utf-8">'
+        f'<meta http-equiv="Content-Security-Policy" content="{_CSP}">'
+        '<meta name="viewport" content="width=device-width, initial-scale=1">'
+        f"<title>{_esc(title)}</title><style>{_CSS}</style></head>"
+        f"<body>{body}<script>{_SCRIPT}</script></body></html>\n"
     )
 
 
@@ -241,11 +284,185 @@ def render_html(
         f"rewritten. Risk levels: none below {RISK_BANDS['low']:.2f}, {bands}. "
         f"Made by restorer {_esc(version)}.</footer></main>"
     )
-    return (
-        "<!DOCTYPE html>\n"
-        '<html lang="en"><head><meta charset="utf-8">'
-        f'<meta http-equiv="Content-Security-Policy" content="{_CSP}">'
-        '<meta name="viewport" content="width=device-width, initial-scale=1">'
-        f"<title>{_esc(title)}</title><style>{_CSS}</style></head>"
-        f"<body>{body}<script>{_SCRIPT}</script></body></html>\n"
+    return _page(title, body)
+
+
+# -- the batch run report ------------------------------------------------------------------------
+
+_TIER_TEXT = {
+    "fast": "fast tier",
+    "lm": "lm tier",
+    "source": "restored from a found source",
+    "failed": "failed (copied unchanged)",
+}
+
+
+def _tier_class(tier: str) -> str:
+    return f"tier-{tier}" if tier in _TIER_TEXT else "tier-other"
+
+
+def _tier_bar(tiers: dict[str, int]) -> str:
+    total = sum(tiers.values())
+    if not total:
+        return "<p>No records.</p>"
+    order = sorted(tiers.items(), key=lambda kv: (-kv[1], kv[0]))
+    spans = "".join(
+        f'<span class="{_tier_class(t)}" style="width:{100 * n / total:.3f}%"></span>'
+        for t, n in order
     )
+    legend = "".join(
+        f'<li><i class="{_tier_class(t)}"></i>{_esc(_TIER_TEXT.get(t, t))}: '
+        f"<b>{n:,}</b> ({n / total:.1%})</li>"
+        for t, n in order
+    )
+    return f'<div class="tiers" aria-hidden="true">{spans}</div><ul class="legend">{legend}</ul>'
+
+
+def _histogram(bins: Sequence[int]) -> str:
+    """An inline SVG histogram of spin scores (log-scaled heights) and the same as a table."""
+    import math
+
+    width, height, left, bottom = 640, 220, 44, 30
+    plot_w, plot_h = width - left - 10, height - bottom - 12
+    peak = max(bins, default=0)
+    step = plot_w / max(len(bins), 1)
+    bars, labels = [], []
+    for i, count in enumerate(bins):
+        lo, hi = i / len(bins), (i + 1) / len(bins)
+        h = plot_h * math.log1p(count) / math.log1p(peak) if peak else 0.0
+        x = left + i * step
+        bars.append(
+            f'<rect class="bar" x="{x + 1:.1f}" y="{12 + plot_h - h:.1f}" '
+            f'width="{step - 2:.1f}" height="{h:.1f}"><title>{lo:.2f} to {hi:.2f}: '
+            f"{count:,} record(s)</title></rect>"
+        )
+        if i % 4 == 0:
+            labels.append(f'<text x="{x:.1f}" y="{height - 12}">{lo:.1f}</text>')
+    labels.append(f'<text x="{left + plot_w - 8:.1f}" y="{height - 12}">1.0</text>')
+    axis = (
+        f'<line x1="{left}" y1="{12 + plot_h}" x2="{left + plot_w}" y2="{12 + plot_h}" '
+        'stroke="#1a1a1a"/>'
+        f'<text x="0" y="20">{peak:,}</text><text x="0" y="{12 + plot_h}">0</text>'
+    )
+    svg = (
+        f'<svg class="hist" viewBox="0 0 {width} {height}" role="img" '
+        'aria-labelledby="hist-title hist-desc"><title id="hist-title">Spin scores of the '
+        'records</title><desc id="hist-desc">Records per spin-score band of 0.05; bar heights '
+        f"on a log scale</desc>{axis}{''.join(bars)}{''.join(labels)}</svg>"
+    )
+    rows = "".join(
+        f"<tr><td>{i / len(bins):.2f} to {(i + 1) / len(bins):.2f}</td>"
+        f'<td class="num">{count:,}</td></tr>'
+        for i, count in enumerate(bins)
+    )
+    return (
+        f"{svg}<p class='help'>Bar heights are on a log scale, so a few spun records show "
+        "beside many clean ones.</p><details><summary>The same as a table</summary><table>"
+        "<thead><tr><th scope='col'>Spin score</th><th scope='col'>Records</th></tr></thead>"
+        f"<tbody>{rows}</tbody></table></details>"
+    )
+
+
+def _most_spun(records: Sequence[SpunRecord]) -> tuple[str, str]:
+    """The table of the most spun records, and each one's diff (linked from the table)."""
+    if not records:
+        return "<p>No records were scored.</p>", ""
+    rows, diffs = [], []
+    for n, rec in enumerate(records, start=1):
+        if rec.edits:
+            link = f'<a href="#rec-{n}">{len(rec.edits)} change(s)</a>'
+            diffs.append(
+                f'<section class="record" id="rec-{n}" aria-labelledby="rec-{n}-title">'
+                f'<h3 id="rec-{n}-title">{n}. {_esc(rec.where)}: spin score {rec.spin:.2f}, '
+                f"{_esc(_TIER_TEXT.get(rec.tier, rec.tier))}</h3>"
+                f'<div class="text">{_marked_text(rec.text, rec.edits, f"r{n}-", diff=True)}'
+                f'</div><p><a href="#most-spun">Back to the list</a></p></section>'
+            )
+        else:
+            link = "no change"
+        rows.append(
+            f'<tr><td class="num">{n}</td><td>{_esc(rec.where)}</td>'
+            f'<td class="num">{rec.spin:.2f}</td><td>{_esc(rec.tier)}</td>'
+            f'<td class="num">{rec.words:,}</td><td>{link}</td></tr>'
+        )
+    table = (
+        "<table><caption>Highest spin score first; a link opens the record's changes"
+        "</caption><thead><tr><th scope='col'>#</th><th scope='col'>Record</th>"
+        "<th scope='col'>Spin score</th><th scope='col'>Decided by</th>"
+        "<th scope='col'>Words</th><th scope='col'>Changes</th></tr></thead><tbody>"
+        + "".join(rows)
+        + "</tbody></table>"
+    )
+    return table, "".join(diffs)
+
+
+def _restorations(pairs: Sequence[tuple[str, str, int]]) -> str:
+    if not pairs:
+        return "<p>The restorer made no changes.</p>"
+    rows = "".join(
+        f"<tr><td><del>{_esc(spun)}</del></td><td><ins>{_esc(restored) or '(removed)'}</ins>"
+        f'</td><td class="num">{count:,}</td></tr>'
+        for spun, restored, count in pairs
+    )
+    return (
+        "<table><caption>The spinners' dictionary at a glance: the most frequent changes, in "
+        "lower case</caption><thead><tr><th scope='col'>Spun</th><th scope='col'>Restored</th>"
+        f"<th scope='col'>Times</th></tr></thead><tbody>{rows}</tbody></table>"
+    )
+
+
+def render_run_html(
+    overview: RunOverview, *, title: str = "restorer batch report", version: str = ""
+) -> str:
+    """Return the HTML report of a batch run as one self-contained page.
+
+    It shows the spin-score distribution, how many records each tier decided, the most spun
+    records with links to their changes, and the most frequent restorations; like the ``fix``
+    report it needs nothing from elsewhere and works without JavaScript.
+
+    Args:
+        overview: what the run gathered (:class:`restorer.batch.overview.RunOverview`).
+        title: shown as the page title, e.g. the input's name.
+        version: the restorer version, shown in the footer.
+
+    >>> from restorer.batch.overview import RunOverview
+    >>> page = render_run_html(RunOverview("fast"))
+    >>> "<svg" in page, "Content-Security-Policy" in page
+    (True, True)
+    """
+    most, diffs = _most_spun(overview.most_spun())
+    resumed = (
+        f" {overview.resumed:,} record(s) an earlier run finished are not in this report."
+        if overview.resumed
+        else ""
+    )
+    summary = (
+        '<section class="summary" aria-labelledby="summary-title">'
+        '<h2 id="summary-title" class="sr-only">Summary</h2>'
+        f'<div class="score">{overview.records:,}<small>records in this run</small></div>'
+        '<dl class="facts">'
+        f"<dt>Restored</dt><dd>{overview.restored:,}</dd>"
+        f"<dt>Changes</dt><dd>{overview.edits:,}</dd>"
+        f"<dt>Failed</dt><dd>{overview.failed:,}</dd>"
+        f"<dt>Words</dt><dd>{overview.words:,}</dd>"
+        f"<dt>Model</dt><dd>{_esc(overview.model)}</dd>"
+        "</dl></section>"
+    )
+    body = (
+        f"<main><h1>{_esc(title)}</h1>{summary}"
+        '<h2 id="tiers-title">Which tier decided each record</h2>'
+        f"{_tier_bar(dict(overview.tiers))}"
+        f'<h2 id="hist-section">Spin scores</h2>{_histogram(overview.bins)}'
+        f'<h2 id="most-spun">The most spun records</h2>{most}'
+        f'<h2 id="dictionary">The most frequent restorations</h2>'
+        f"{_restorations(overview.restorations())}"
+        f'<h2 id="changes">Changes in the most spun records</h2>'
+        '<p class="help">Struck-out words are what the record said; the words after them '
+        "were put back. Hover over a change, or move to it with the Tab key, to see the "
+        "table row and the score; Escape closes it.</p>"
+        f"{diffs or '<p>None of them was changed.</p>'}"
+        "<footer>Spin score: the restorer's estimate of the share of spinnable words a spinner "
+        f"rewrote (the info field's spin_score).{_esc(resumed)} Made by restorer "
+        f"{_esc(version)}.</footer></main>"
+    )
+    return _page(title, body)

@@ -9,6 +9,7 @@ Tests of the shipped table itself are named ``test_shipped_*``.
 from __future__ import annotations
 
 import os
+import shutil
 
 import pytest
 
@@ -73,6 +74,18 @@ def tiny_restorer(tiny_table: PhraseTable) -> Restorer:
 @pytest.fixture(scope="session")
 def empty_restorer() -> Restorer:
     return Restorer(RestorerConfig(default_table=False), table=PhraseTable([], name="empty"))
+
+
+@pytest.fixture(scope="session")
+def chromium() -> str:
+    """The headless browser the HTML reports are tested in (CI installs it)."""
+    for name in ("chromium", "chromium-browser"):
+        found = shutil.which(name)
+        if found:
+            return found
+    if os.environ.get("CI") == "true":
+        pytest.fail("chromium is not installed; .ci/run installs it (apt-get install chromium)")
+    pytest.skip("chromium is not installed (Debian: apt-get install chromium)")
 
 
 def pytest_configure(config: pytest.Config) -> None:

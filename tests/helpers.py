@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import math
 import re
+import subprocess
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
@@ -137,3 +138,23 @@ class BigramModel:
 
     def text_lp(self, text: str) -> float:
         return sum(self.sequence_lp([START_TOKEN, *self.tokenize(text)]))
+
+
+def run_chromium(chromium: str, profile: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    """Run headless chromium (``chromium`` fixture) with its own profile folder, offline."""
+    flags = [
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-quic",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--disable-extensions",
+        f"--user-data-dir={profile}",
+        "--window-size=1200,900",
+    ]
+    return subprocess.run(
+        [chromium, *flags, *args], capture_output=True, text=True, timeout=120, check=False
+    )

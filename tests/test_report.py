@@ -4,14 +4,11 @@ from __future__ import annotations
 
 import html
 import json
-import os
 import re
-import shutil
-import subprocess
 from html.parser import HTMLParser
-from pathlib import Path
 
 import pytest
+from helpers import run_chromium
 from typer.testing import CliRunner
 
 from restorer.cli import app
@@ -217,43 +214,13 @@ def _contrast(a: list[float], b: list[float]) -> float:
     return (la + 0.05) / (lb + 0.05)
 
 
-@pytest.fixture(scope="module")
-def chromium() -> str:
-    for name in ("chromium", "chromium-browser"):
-        found = shutil.which(name)
-        if found:
-            return found
-    if os.environ.get("CI") == "true":
-        pytest.fail("chromium is not installed; .ci/run installs it (apt-get install chromium)")
-    pytest.skip("chromium is not installed (Debian: apt-get install chromium)")
-
-
-def _run_chromium(chromium: str, profile: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    flags = [
-        "--headless",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-quic",
-        "--no-first-run",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-        "--disable-extensions",
-        f"--user-data-dir={profile}",
-        "--window-size=1200,900",
-    ]
-    return subprocess.run(
-        [chromium, *flags, *args], capture_output=True, text=True, timeout=120, check=False
-    )
-
-
 def test_report_in_a_headless_browser(chromium, page, tmp_path):
     restored, report, doc = page
     probe_page = tmp_path / "report-probe.html"
     probe_page.write_text(doc.replace("</body>", PROBE + "</body>"), encoding="utf-8")
     url = probe_page.as_uri()
 
-    dom = _run_chromium(chromium, tmp_path / "profile-dom", "--dump-dom", url)
+    dom = run_chromium(chromium, tmp_path / "profile-dom", "--dump-dom", url)
     match = re.search(r'data-probe="([^"]*)"', dom.stdout)
     assert match, f"no probe result; chromium said: {dom.stderr[-2000:]}"
     seen = json.loads(html.unescape(match.group(1)))
@@ -274,7 +241,7 @@ def test_report_in_a_headless_browser(chromium, page, tmp_path):
     assert _contrast(seen["markColor"], seen["markBackground"]) >= 7.0
 
     shot = tmp_path / "report.png"
-    result = _run_chromium(chromium, tmp_path / "profile-shot", f"--screenshot={shot}", url)
+    result = run_chromium(chromium, tmp_path / "profile-shot", f"--screenshot={shot}", url)
     assert shot.is_file(), f"no screenshot; chromium said: {result.stderr[-2000:]}"
     data = shot.read_bytes()
     assert data[:8] == b"\x89PNG\r\n\x1a\n"

@@ -51,6 +51,7 @@ from restorer.batch.workers import (
 )
 
 if TYPE_CHECKING:
+    from restorer.batch.overview import RunOverview
     from restorer.core import TextRestorer
     from restorer.sources.index import SourceIndex
 
@@ -179,6 +180,7 @@ def run_batch(
     notes: list[str] | None = None,
     sources: SourceIndex | None = None,
     match_only: bool = False,
+    overview: RunOverview | None = None,
 ) -> BatchSummary:
     """Restore or score every record of a corpus into an output of the same format.
 
@@ -204,6 +206,8 @@ def run_batch(
         match_only: with ``sources``: only look each record's source up and write it in the
             info field (``{"source": {"id", "score"} | null}``); the text is left as it is
             (``restorer match``). Needs ``mode="score"``.
+        overview: if given, takes every record's outcome as it is written (the run report:
+            :mod:`restorer.batch.overview`).
 
     Returns:
         The counts of the whole job (earlier resumed parts included).
@@ -239,7 +243,15 @@ def run_batch(
     if not stdout:
         fingerprint = _fingerprint(fmt, input_path, restorer, options)
         work = _Work(output_path, fingerprint, resume, notes)
-    job = _Job(restorer, text_field, id_field, mode, sources=sources, match_only=match_only)
+    job = _Job(
+        restorer,
+        text_field,
+        id_field,
+        mode,
+        sources=sources,
+        match_only=match_only,
+        report=overview is not None,
+    )
     reader: _JsonlReader | _ParquetReader | _TxtReader
     sink: _Sink
     worker: Callable[[Sequence[Any]], list[_Outcome]]
@@ -286,6 +298,8 @@ def run_batch(
     try:
         for chunk, outcomes in results:
             sink.write(chunk, outcomes)
+            if overview is not None:
+                overview.add_chunk(chunk.first, outcomes, sink.error_key)
             meter.update(sink.total.records, sink.total.words, reader.position())
         summary = sink.finish()
     except BaseException:
@@ -304,6 +318,8 @@ def run_batch(
     summary.seconds = time.monotonic() - began
     summary.run_words = sink.total.words
     summary.ignored = ignored
+    if overview is not None:
+        overview.resumed = summary.resumed
     return summary
 
 

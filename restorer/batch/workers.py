@@ -41,6 +41,7 @@ from collections.abc import Callable, Generator, Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple
 
+from restorer.batch.overview import MAX_TEXT
 from restorer.batch.records import (
     INFO_FIELD,
     FieldError,
@@ -54,8 +55,8 @@ from restorer.errors import InputError, RestorerError
 from restorer.files import read_chunks
 
 if TYPE_CHECKING:
-    from restorer.core import TextRestorer
-    from restorer.edits import RestoredText
+    from restorer.core import SegmentResult, TextRestorer
+    from restorer.edits import Edit, RestoredText
     from restorer.sources.index import SourceIndex
 
 _CHUNK_RECORDS = 64  # records sent to a worker at a time: small enough to keep order cheap
@@ -88,6 +89,8 @@ class _Job:
     sources: SourceIndex | None = None
     #: ``match``: look each text's source up and say what it is; change nothing
     match_only: bool = False
+    #: ``--report``: bring back each edited record's text and edits (:mod:`.overview`)
+    report: bool = False
 
 
 class _Outcome(NamedTuple):
@@ -108,6 +111,8 @@ class _Outcome(NamedTuple):
     info: dict[str, Any] | None = None
     sourced: bool = False  # its source was found in the reference
     tier: str = ""  # the tier that decided it, where a cascade chose
+    #: for the run report (``_Job.report``): the input text and the edits, where there are edits
+    detail: tuple[str, tuple[Edit, ...]] | None = None
 
 
 _JOB: _Job | None = None
@@ -225,7 +230,13 @@ def _restore_record(job: _Job, record: Any) -> _Outcome:
         info,
         done.sourced,
         result.model,
+        _detail(job, text, result.edits),
     )
+
+
+def _detail(job: _Job, text: str, edits: Sequence[Edit]) -> tuple[str, tuple[Edit, ...]] | None:
+    """What the run report needs of an edited record (nothing without ``--report``)."""
+    return (text, tuple(edits)) if job.report and edits else None
 
 
 def _jsonl_line(job: _Job, raw: bytes) -> _Outcome:
@@ -273,29 +284,31 @@ def _txt_file(job: _Job, name: str) -> _Outcome:
         return _txt_file_whole(job, name, src, dst)
     edits = words = 0
     weighted = 0.0
+    seen: list[SegmentResult] = []  # for the run report: the first MAX_TEXT characters
     try:
-        with src.open("rb") as fh:
-            if job.mode == "score":
-                pieces = job.restorer.iter_restore(read_chunks(fh, name))
-                for seg in pieces:
-                    edits += len(seg.edits)
-                    weighted += seg.spin_rate * max(seg.words, 1)
-                    words += max(seg.words, 1)
-            else:
-                with dst.open("w", encoding="utf-8", newline="") as out:
-                    for seg in job.restorer.iter_restore(read_chunks(fh, name)):
-                        out.write(seg.restored)
-                        edits += len(seg.edits)
-                        weighted += seg.spin_rate * max(seg.words, 1)
-                        words += max(seg.words, 1)
+        with src.open("rb") as fh, contextlib.ExitStack() as stack:
+            out = None
+            if job.mode != "score":
+                out = stack.enter_context(dst.open("w", encoding="utf-8", newline=""))
+            for seg in job.restorer.iter_restore(read_chunks(fh, name)):
+                if out is not None:
+                    out.write(seg.restored)
+                edits += len(seg.edits)
+                weighted += seg.spin_rate * max(seg.words, 1)
+                words += max(seg.words, 1)
+                if job.report and seg.offset < MAX_TEXT:
+                    seen.append(seg)
     except Exception as exc:  # a document must never stop the job: copy it and report it
         return _copy_file(src, dst, _failure(exc), name)
+    text = "".join(seg.text for seg in seen)
+    kept = [e for seg in seen for e in seg.edits]
     if not edits or job.mode == "score":
         shutil.copyfile(src, dst)  # unchanged files stay byte-identical (BOM, UTF-16 and all)
     spin = weighted / words if words else 0.0
     info = _info(job, spin, edits) if job.mode != "restore" else None
     changed = bool(edits) and job.mode != "score"
-    return _Outcome(None, True, changed, edits, words, spin, None, name, info)
+    detail = _detail(job, text, kept)
+    return _Outcome(None, True, changed, edits, words, spin, None, name, info, detail=detail)
 
 
 def _txt_file_whole(job: _Job, name: str, src: Path, dst: Path) -> _Outcome:
@@ -317,7 +330,11 @@ def _txt_file_whole(job: _Job, name: str, src: Path, dst: Path) -> _Outcome:
         shutil.copyfile(src, dst)
     info = done.info if job.mode != "restore" or job.match_only else None
     spin = result.spin_rate if result is not None else 0.0
-    return _Outcome(None, True, changed, edits, words, spin, None, name, info, done.sourced)
+    model = result.model if result is not None else ""
+    detail = _detail(job, text, result.edits) if result is not None else None
+    return _Outcome(
+        None, True, changed, edits, words, spin, None, name, info, done.sourced, model, detail
+    )
 
 
 def _failure(exc: Exception) -> str:
