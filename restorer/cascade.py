@@ -139,12 +139,12 @@ class Cascade:
         result = self.fast.restore_segment(text, offset)
         if self.score(result) < self.gate:
             self.counts["fast"] += 1
-            return result, "fast"
+            return result._replace(model="fast"), "fast"
         self.counts["lm"] += 1
         # the lm tier's edits, with the fast tier's analysis: what a SpinMeter reads of a
         # cascade's results is one tier's evidence, the evidence the gate read
         strong = self.strong.restore_segment(text, offset)
-        return strong._replace(analysis=result.analysis), "lm"
+        return strong._replace(analysis=result.analysis, model="lm"), "lm"
 
     def iter_restore(self, chunks: Iterable[str]) -> Iterator[SegmentResult]:
         """Restore a stream of text chunks segment by segment, in bounded memory."""
@@ -158,8 +158,8 @@ class Cascade:
 
         def results() -> Iterator[SegmentResult]:
             for offset, segment in split_segments(text, self.config.max_segment_chars):
-                result, tier = self.restore_segment(segment, offset)
-                tiers.add(tier)
+                result = self.restore_segment(segment, offset)[0]
+                tiers.add(result.model)
                 yield result
 
         joined = join_results(results(), self.config)

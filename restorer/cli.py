@@ -339,9 +339,11 @@ def fix(
             if html is not None:
                 pieces.append(result.text)
                 all_edits.extend(result.edits)
-            if records is not None:
+            if records is not None:  # each record says which tier decided (a cascade chooses)
+                tier = {"model": result.model} if result.model else {}
                 records.writelines(
-                    json.dumps(e.to_json(), ensure_ascii=False) + "\n" for e in result.edits
+                    json.dumps({**e.to_json(), **tier}, ensure_ascii=False) + "\n"
+                    for e in result.edits
                 )
             if diff:
                 shown = render_diff(result.text, result.edits, result.offset, use_color, line)

@@ -84,6 +84,9 @@ class SegmentResult(NamedTuple):
     #: The first pass's tokens, candidate spans and scores (None where the segment was left
     #: alone as not English).
     analysis: SegmentAnalysis | None = None
+    #: The tier that decided the segment (``fast``, ``lm``; ``source`` for a restoration from
+    #: a found original; empty where nothing says).
+    model: str = ""
 
 
 def _check_text(text: object) -> str:
@@ -275,7 +278,7 @@ class Restorer:
             last = again.edits
         if offset:
             result = result._replace(offset=offset, edits=[e.shifted(offset) for e in result.edits])
-        return result
+        return result._replace(model=self.scorer.name)
 
     def _restore_pass(
         self,

@@ -63,6 +63,25 @@ def test_clean_text_never_reaches_the_model_and_spun_text_does():
     assert cascade.counts == {"fast": 1, "lm": 1}
 
 
+def test_each_segment_says_which_tier_decided_it():
+    cascade, _strong = _cascade()
+    assert [r.model for r in cascade.iter_restore([CLEAN])] == ["fast"]
+    assert [r.model for r in cascade.iter_restore([SPUN])] == ["lm"]
+
+
+def test_a_txt_folder_through_a_cascade_says_which_tier_decided_each_file(tmp_path):
+    cascade, strong = _cascade()
+    folder = tmp_path / "pages"
+    folder.mkdir()
+    (folder / "clean.txt").write_text(CLEAN, encoding="utf-8")
+    (folder / "spun.txt").write_text(SPUN, encoding="utf-8")
+    summary = run_batch(folder, tmp_path / "out", cascade, mode="both")
+    lines = (tmp_path / "out" / "restorer-scores.jsonl").read_text(encoding="utf-8").splitlines()
+    models = {r["file"]: r["restorer"]["model"] for r in map(json.loads, lines)}
+    assert models == {"clean.txt": "fast", "spun.txt": "lm"}
+    assert summary.to_lm == 1 and strong.seen == [SPUN]
+
+
 def test_the_gate_is_the_fast_tiers_spin_score():
     cascade, _strong = _cascade()
     fast_clean = cascade.fast.restore_segment(CLEAN)

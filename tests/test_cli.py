@@ -138,6 +138,7 @@ def test_explain_records(runner, table, tmp_path):
         assert SPUN[r["start"] : r["end"]] == r["spun"]
         assert set(r["source"]) >= {"table", "line", "row", "kind"}
         assert isinstance(r["source"]["line"], int)
+        assert r["model"] == "fast"  # the tier that decided (RESTORER_MODEL=fast here)
         assert "->" in r["source"]["row"]
         assert "total" in r["score"]
         assert len(r["score"]) > 1
@@ -551,6 +552,7 @@ def test_fix_from_a_source_puts_back_its_wording_and_keeps_the_rest(runner, tmp_
         ("fresh", "new"),
     ]
     assert {r["source"]["table"] for r in records} == {"source"}
+    assert {r["model"] for r in records} == {"source"}
     for r in records:  # each edit names where its wording is in the source
         start, end = map(int, r["source"]["kind"].rsplit("[", 1)[1].rstrip("]").split(":"))
         assert SOURCE_TEXT[start:end] == r["replacement"]

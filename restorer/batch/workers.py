@@ -285,6 +285,7 @@ def _txt_file(job: _Job, name: str) -> _Outcome:
     edits = words = 0
     weighted = 0.0
     seen: list[SegmentResult] = []  # for the run report: the first MAX_TEXT characters
+    models: set[str] = set()  # the tiers that decided the segments
     try:
         with src.open("rb") as fh, contextlib.ExitStack() as stack:
             out = None
@@ -296,19 +297,24 @@ def _txt_file(job: _Job, name: str) -> _Outcome:
                 edits += len(seg.edits)
                 weighted += seg.spin_rate * max(seg.words, 1)
                 words += max(seg.words, 1)
+                models.add(seg.model)
                 if job.report and seg.offset < MAX_TEXT:
                     seen.append(seg)
     except Exception as exc:  # a document must never stop the job: copy it and report it
         return _copy_file(src, dst, _failure(exc), name)
     text = "".join(seg.text for seg in seen)
     kept = [e for seg in seen for e in seg.edits]
+    # the tier that decided: a cascade's file went to the lm tier if any segment did
+    model = "lm" if "lm" in models else next(iter(models), "") if len(models) == 1 else ""
     if not edits or job.mode == "score":
         shutil.copyfile(src, dst)  # unchanged files stay byte-identical (BOM, UTF-16 and all)
     spin = weighted / words if words else 0.0
-    info = _info(job, spin, edits) if job.mode != "restore" else None
+    info = _info(job, spin, edits, model) if job.mode != "restore" else None
     changed = bool(edits) and job.mode != "score"
     detail = _detail(job, text, kept)
-    return _Outcome(None, True, changed, edits, words, spin, None, name, info, detail=detail)
+    return _Outcome(
+        None, True, changed, edits, words, spin, None, name, info, tier=model, detail=detail
+    )
 
 
 def _txt_file_whole(job: _Job, name: str, src: Path, dst: Path) -> _Outcome:

@@ -197,7 +197,9 @@ class SourceRestoration:
         """
         from restorer.core import SegmentResult
 
-        return SegmentResult(0, spun, self.text, list(self.edits), self.spin_rate, self.words)
+        return SegmentResult(
+            0, spun, self.text, list(self.edits), self.spin_rate, self.words, model="source"
+        )
 
 
 @dataclass(frozen=True, slots=True)
