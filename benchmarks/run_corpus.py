@@ -18,7 +18,8 @@ the same order, after a warm-up (model and tables loaded) that is not timed:
 * damage on the clean documents: tokens changed per 1,000, and documents changed;
 * for the cascade, how many documents each tier decided.
 
-``--tiers`` and ``--shares`` pick a subset (the ``lm`` tier over the whole mix takes minutes).
+``--tiers`` and ``--shares`` pick a subset (the ``lm`` tier over the whole mix takes minutes);
+``--cascade-gate`` sets the cascade's gate (``RestorerConfig.cascade_gate``).
 Writes ``results/corpus.json``.
 """
 
@@ -88,17 +89,19 @@ def mix(clean: list[str], spun: list[dict[str, str]], share: float) -> list[tupl
     return docs
 
 
-def make(tier: str) -> Any:
+def make(tier: str, options: dict[str, Any] | None = None) -> Any:
     """A Restorer of ``tier``, or a Cascade: built as ``run_quality.py --model TIER`` builds it."""
     from run_quality import restorer_factory
 
     from restorer import RestorerConfig
 
-    return restorer_factory(tier)(RestorerConfig(), None)
+    return restorer_factory(tier)(RestorerConfig().with_options(**(options or {})), None)
 
 
-def run(tier: str, docs: list[tuple[str, Any]]) -> dict[str, Any]:
-    restorer = make(tier)
+def run(
+    tier: str, docs: list[tuple[str, Any]], options: dict[str, Any] | None = None
+) -> dict[str, Any]:
+    restorer = make(tier, options)
     restorer.restore_and_explain(WARM_UP)
     words = d0 = d1 = clean_tokens = clean_changed = clean_docs_changed = 0
     tiers: Counter[str] = Counter()
@@ -136,7 +139,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     p.add_argument("--tiers", nargs="+", default=list(TIERS), choices=TIERS)
     p.add_argument("--shares", nargs="+", type=float, default=list(SHARES))
     p.add_argument("--out", type=Path, default=RESULTS / "corpus.json")
+    p.add_argument(
+        "--cascade-gate",
+        type=float,
+        default=None,
+        help="RestorerConfig.cascade_gate (default: shipped)",
+    )
     args = p.parse_args(argv)
+    options = {} if args.cascade_gate is None else {"cascade_gate": args.cascade_gate}
     if devset_missing("run_corpus", args.devset):
         return 0
     from restorer.lm import lm_missing_reason
@@ -147,6 +157,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     result: dict[str, Any] = run_metadata("corpus") | {
         "clean_documents": len(clean),
         "spun_documents": len(spun),
+        "options": options,
         "mixes": {},
     }
     for share in args.shares:
@@ -154,7 +165,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         n_spun = sum(kind == "spun" for kind, _ in docs)
         figures: dict[str, Any] = {"documents": len(docs), "spun": n_spun}
         for tier in tiers:
-            figures[tier] = run(tier, docs)
+            figures[tier] = run(tier, docs, options)
             fig = figures[tier]
             print(
                 f"{share:.0%} spun ({n_spun}/{len(docs)}) {tier:<8} "

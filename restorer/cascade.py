@@ -55,8 +55,9 @@ __all__ = [
 ]
 
 #: The spin score (``restorer detect``'s, ``fast`` tier) from which a document goes to the
-#: ``lm`` tier: the threshold that passes 5 % of clean documents, leave one story out.
-DEFAULT_GATE = 0.038
+#: ``lm`` tier: the threshold that passes 5 % of clean documents, leave one story out
+#: (``RestorerConfig.cascade_gate``'s default).
+DEFAULT_GATE: float = RestorerConfig().cascade_gate
 
 
 class _Tier(NamedTuple):
@@ -71,7 +72,8 @@ class Cascade:
     Args:
         config: restorer options (``model`` is ignored: the tiers are ``fast`` and ``lm``).
         table: an extra table, as for :class:`~restorer.core.Restorer`.
-        gate: the spin score from which a segment goes to the ``lm`` tier.
+        gate: the spin score from which a segment goes to the ``lm`` tier (default:
+            ``config.cascade_gate``).
         strong: the restorer for segments that pass the gate (default: the ``lm`` tier with
             ``config``); tests pass a stand-in.
 
@@ -94,14 +96,14 @@ class Cascade:
         config: RestorerConfig | None = None,
         *,
         table: PhraseTable | None = None,
-        gate: float = DEFAULT_GATE,
+        gate: float | None = None,
         strong: Restorer | None = None,
     ) -> None:
         self.config = (config or RestorerConfig()).with_options(model="auto")
         self.fast = Restorer(self.config.with_options(model="fast"), table=table)
         self._extra_table = table
         self._strong = strong
-        self.gate = gate
+        self.gate = self.config.cascade_gate if gate is None else gate
         self.scorer = _Tier("cascade")
         #: segments decided by each tier so far (``fast``, ``lm``)
         self.counts: Counter[str] = Counter()

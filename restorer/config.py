@@ -117,6 +117,12 @@ class RestorerConfig:
             boldly than the ``fast`` tier dares.
         lm_device: ``lm`` tier: ``"auto"`` (a GPU where the runtime was built for one) or
             ``"cpu"``.
+        cascade_gate: ``cascade``: the ``fast`` tier's spin score (``restorer detect``'s) from
+            which a document goes to the ``lm`` tier. The default passes 5 % of clean documents
+            (leave one story out, ``benchmarks/run_detect.py``); lower sends more to the
+            ``lm`` tier: slower, and more of the spun paragraphs the ``fast`` tier's evidence
+            misses are restored as well as the ``lm`` tier restores them
+            (``benchmarks/results/quality-cascade-gate-*.json``).
         lm_spin_robust: ``lm`` tier's ``spin_robust``, on: at the ``lm`` tier's bolder
             spin rates (up to 0.99) one phrase could make a short clean paragraph "spun";
             without it the chosen constants edit 13 clean phrases in 9 records (0.17 per 1,000
@@ -180,6 +186,7 @@ class RestorerConfig:
     lm_margin: float = 2.0
     lm_max_spin_rate: float = 0.99
     lm_device: str = "auto"
+    cascade_gate: float = 0.038
     lm_spin_robust: bool = True
     lm_propose: bool = True
     lm_propose_top: int = 10
@@ -198,6 +205,8 @@ class RestorerConfig:
             raise ValueError(f"model must be one of {', '.join(MODELS)}, not {self.model!r}")
         if self.quotes not in QUOTE_MODES:
             raise ValueError(f"quotes must be one of {', '.join(QUOTE_MODES)}, not {self.quotes!r}")
+        if not 0.0 <= self.cascade_gate <= 1.0:
+            raise ValueError(f"cascade_gate must be between 0 and 1, not {self.cascade_gate!r}")
         if self.lm_device not in ("auto", "cpu"):
             raise ValueError(f"lm_device must be 'auto' or 'cpu', not {self.lm_device!r}")
         if not 0 <= self.lm_window <= 64:

@@ -209,3 +209,34 @@ def test_the_datatrove_formatter_defaults_to_the_cascade_and_the_filter_to_fast(
     options = {"default_table": False}
     assert isinstance(RestorerFormatter(options=options).restorer, Cascade)
     assert RestorerFilter(options=options).restorer.scorer.name == "fast"
+
+
+def test_the_gate_is_an_option(lm_installed):
+    made = make_restorer(CONFIG.with_options(cascade_gate=0.5))
+    assert isinstance(made, Cascade) and made.gate == 0.5
+    assert Cascade(CONFIG).gate == DEFAULT_GATE
+    with pytest.raises(ValueError, match="cascade_gate"):
+        CONFIG.with_options(cascade_gate=1.5)
+
+
+def test_batch_takes_the_gate_and_refuses_one_out_of_range(tmp_path, lm_installed, monkeypatch):
+    from typer.testing import CliRunner
+
+    import restorer.cascade
+    from restorer.cli import app
+
+    built = []
+    real = restorer.cascade.make_restorer
+
+    def spy(config=None, *, table=None):
+        built.append(config.cascade_gate)
+        return real(config.with_options(model="fast"), table=table)
+
+    monkeypatch.setattr(restorer.cascade, "make_restorer", spy)
+    src = tmp_path / "in.jsonl"
+    src.write_text("", encoding="utf-8")
+    args = ["batch", str(src), "-o", str(tmp_path / "out.jsonl"), "--cascade-gate"]
+    assert CliRunner().invoke(app, [*args, "0.01"]).exit_code == 0
+    assert built == [0.01]
+    refused = CliRunner().invoke(app, [*args, "1.5"])
+    assert refused.exit_code == 2 and "--cascade-gate" in refused.stderr
