@@ -109,7 +109,7 @@ def test_batch_with_a_cascade_says_which_tier_decided(tmp_path):
     assert summary.to_lm == 1 and summary.records == 2
 
 
-def test_a_datatrove_step_with_a_cascade_keeps_clean_text_from_the_model():
+def test_a_datatrove_step_with_a_cascade_keeps_clean_text_from_the_model(lm_installed):
     pytest.importorskip("datatrove")
     from datatrove.data import Document
 
@@ -240,3 +240,17 @@ def test_batch_takes_the_gate_and_refuses_one_out_of_range(tmp_path, lm_installe
     assert built == [0.01]
     refused = CliRunner().invoke(app, [*args, "1.5"])
     assert refused.exit_code == 2 and "--cascade-gate" in refused.stderr
+
+
+def test_a_datatrove_step_asking_for_a_missing_lm_tier_stops_rather_than_fails_each_doc(
+    lm_missing,
+):
+    pytest.importorskip("datatrove")
+    from datatrove.data import Document
+
+    from restorer.integrations.datatrove import RestorerFormatter
+
+    step = RestorerFormatter(model="cascade", options={"default_table": False})
+    text = "A text no other test gave a step (the steps share a cache keyed by the text)."
+    with pytest.raises(restorer.lm.LMUnavailableError):
+        list(step.run([Document(text=text, id="clean")]))

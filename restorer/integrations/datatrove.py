@@ -111,8 +111,9 @@ class _RestorerStep:
             hit = _cache.get(id(text))
         if hit is not None and hit[0] is text and hit[1] == self.config:
             return hit[2]
+        restorer = self.restorer  # a step set up wrong (no lm tier for "lm") stops the pipeline
         try:
-            result = self.restorer.restore_and_explain(text)
+            result = restorer.restore_and_explain(text)
         except Exception:  # a document must never stop the pipeline: keep it and count it
             self.stat_update("failed")  # type: ignore[attr-defined]
             return None
