@@ -317,3 +317,22 @@ def test_a_second_run_on_the_same_output_is_refused_while_the_first_runs(tiny_ta
         os.close(fd)
     run_batch(src, out, _restorer(tiny_table), resume=True)  # free again: it runs
     assert len(out.read_text().splitlines()) == 10
+
+
+def test_a_resumed_runs_report_covers_its_own_records_and_says_so(tiny_table, tmp_path):
+    from restorer.batch.overview import RunOverview
+
+    src, out = tmp_path / "in.jsonl", tmp_path / "out.jsonl"
+    _corpus(src, 300, words=12)
+    with pytest.raises(KeyboardInterrupt):
+        run_batch(src, out, _restorer(tiny_table, 250), checkpoint_every=50)
+    overview = RunOverview("fast")
+    summary = run_batch(
+        src, out, _restorer(tiny_table), resume=True, checkpoint_every=50, overview=overview
+    )
+    assert summary.resumed > 0
+    assert overview.resumed == summary.resumed
+    assert overview.records == summary.records - summary.resumed == 300 - summary.resumed
+    from restorer.report import render_run_html
+
+    assert f"{summary.resumed:,} record(s) an earlier run finished" in render_run_html(overview)
