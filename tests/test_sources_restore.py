@@ -145,6 +145,14 @@ def test_a_number_written_another_way_is_restored():
     assert restore(spun, source).text == source
 
 
+def test_a_roman_numeral_written_in_digits_is_restored():
+    source = "The law dates from World War II and the city council kept it."
+    spun = "The law dates from World War 2 and the metropolis council kept it."
+    assert restore(spun, source).text == source
+    updated = restore("The law dates from World War 1 and the council kept it.", source)
+    assert [d.reason for d in updated.differences] == ["number"]
+
+
 def test_swapped_words_beside_an_updated_number_are_still_restored():
     source = "The company said 10 employees left."
     spun = "The firm mentioned 12 staff left."

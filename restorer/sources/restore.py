@@ -442,9 +442,14 @@ def _artifact(s_text: str, o_text: str) -> bool:
 
 
 def _shouted(tokens: Sequence[Token]) -> frozenset[str]:
-    """Return the all-capital words (``NEW``, ``YORK``, ``NASA``) of ``tokens``."""
+    """Return the all-capital words (``NEW``, ``YORK``, ``NASA``) of ``tokens``.
+
+    Roman numerals (``II``) are numbers, judged as numbers (``World War 2`` for ``II``).
+    """
     return frozenset(
-        t.text for t in tokens if len(t.text) > 1 and t.text.isalpha() and t.text.isupper()
+        t.text
+        for t in tokens
+        if len(t.text) > 1 and t.text.isalpha() and t.text.isupper() and t.text not in _ROMAN
     )
 
 
@@ -517,7 +522,7 @@ def _proper_names(side: _Side, span: tuple[int, int], rules: _Rules) -> frozense
     return frozenset(
         t.text.lower()
         for t, named in zip(words, _names(side, span), strict=True)
-        if named and not rules.known(t.text)
+        if named and not rules.known(t.text) and t.text not in _ROMAN  # II is a number
     )
 
 
