@@ -1,4 +1,7 @@
-"""The HTML review report: one self-contained file showing what was restored and why.
+"""The HTML review reports: one self-contained file showing what was restored and why.
+
+Two pages: :func:`render_html`, the report of one text (``fix --html``), and
+:func:`render_run_html`, the report of a batch run (``batch --report``).
 
 The report is for a person deciding whether to trust a restoration. It shows the restored text
 with every change highlighted; hovering a change, or moving to it with the Tab key, shows the
@@ -20,6 +23,7 @@ border as well as by colour.
 from __future__ import annotations
 
 import html
+import math
 import re
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
@@ -320,8 +324,6 @@ def _tier_bar(tiers: dict[str, int]) -> str:
 
 def _histogram(bins: Sequence[int]) -> str:
     """An inline SVG histogram of spin scores (log-scaled heights) and the same as a table."""
-    import math
-
     width, height, left, bottom = 640, 220, 44, 30
     plot_w, plot_h = width - left - 10, height - bottom - 12
     peak = max(bins, default=0)
