@@ -136,22 +136,22 @@ class Cascade:
         meter.add(result)
         return meter.spin_score()
 
-    def restore_segment(self, text: str, offset: int = 0) -> tuple[SegmentResult, str]:
-        """Restore one segment; return the result and the tier that decided it."""
+    def restore_segment(self, text: str, offset: int = 0) -> SegmentResult:
+        """Restore one segment; its ``model`` names the tier that decided it."""
         result = self.fast.restore_segment(text, offset)
         if self.score(result) < self.gate:
             self.counts["fast"] += 1
-            return result._replace(model="fast"), "fast"
+            return result._replace(model="fast")
         self.counts["lm"] += 1
         # the lm tier's edits, with the fast tier's analysis: what a SpinMeter reads of a
         # cascade's results is one tier's evidence, the evidence the gate read
         strong = self.strong.restore_segment(text, offset)
-        return strong._replace(analysis=result.analysis, model="lm"), "lm"
+        return strong._replace(analysis=result.analysis, model="lm")
 
     def iter_restore(self, chunks: Iterable[str]) -> Iterator[SegmentResult]:
         """Restore a stream of text chunks segment by segment, in bounded memory."""
         for offset, segment in iter_segments(chunks, self.config.max_segment_chars):
-            yield self.restore_segment(segment, offset)[0]
+            yield self.restore_segment(segment, offset)
 
     def restore_and_explain(self, text: str) -> RestoredText:
         """Restore ``text``; ``model`` names the tier (``lm`` if any segment passed the gate)."""
@@ -160,7 +160,7 @@ class Cascade:
 
         def results() -> Iterator[SegmentResult]:
             for offset, segment in split_segments(text, self.config.max_segment_chars):
-                result = self.restore_segment(segment, offset)[0]
+                result = self.restore_segment(segment, offset)
                 tiers.add(result.model)
                 yield result
 
@@ -184,16 +184,12 @@ def resolve_job(model: str) -> str:
     """
     from restorer.lm import MODEL_ENV, resolve_model
 
-    if model == "auto" and os.environ.get(MODEL_ENV, "").strip().lower() == "cascade":
-        model = "cascade"
-    if model == "cascade":
+    forced = os.environ.get(MODEL_ENV, "").strip().lower() if model == "auto" else ""
+    if model == "cascade" or forced == "cascade":
         resolve_model("lm")  # the lm tier must be there
         return "cascade"
     tier = resolve_model(model)
-    forced = os.environ.get(MODEL_ENV, "").strip().lower()
-    if model == "auto" and tier == "lm" and forced != "lm":
-        return "cascade"
-    return tier
+    return "cascade" if model == "auto" and tier == "lm" and forced != "lm" else tier
 
 
 def make_restorer(

@@ -105,9 +105,10 @@ def _restorer(
 
     config = _config(model, tables, allow, deny, MODELS)
     if gate is not None:
-        if not 0.0 <= gate <= 1.0:
-            _fail("--cascade-gate must be between 0 and 1", ExitCode.USAGE)
-        config = config.with_options(cascade_gate=gate)
+        try:  # RestorerConfig checks the bound
+            config = config.with_options(cascade_gate=gate)
+        except ValueError as exc:
+            _fail(f"--cascade-gate: {exc}", ExitCode.USAGE)
     return _loaded(make_restorer(config))
 
 

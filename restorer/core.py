@@ -458,9 +458,7 @@ class Restorer:
             yield result.restored
 
 
-def join_results(
-    results: Iterable[SegmentResult], config: RestorerConfig, model: str = ""
-) -> RestoredText:
+def join_results(results: Iterable[SegmentResult], config: RestorerConfig) -> RestoredText:
     """Join a text's restored segments into one result (spin rate: their word-weighted mean)."""
     pieces: list[str] = []
     edits: list[Edit] = []
@@ -474,7 +472,7 @@ def join_results(
         weighted += result.spin_rate * max(result.words, 1)
         words += max(result.words, 1)
     rho = weighted / words if words else estimate_spin_rate(0, [], config)
-    return RestoredText("".join(pieces), edits, rho, tuple(notes), model)
+    return RestoredText("".join(pieces), edits, rho, tuple(notes))
 
 
 def _default_scorer(config: RestorerConfig) -> Scorer:

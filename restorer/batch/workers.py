@@ -171,21 +171,18 @@ def _restore_text(job: _Job, text: str) -> _Done:
     the reference was searched and held no source) and, for a text restored from its source,
     how many differences were kept as the copy's own.
     """
-    if job.sources is None:
-        result = job.restorer.restore_and_explain(text)
-        info = _info(job, result.spin_rate, len(result.edits), result.model)
-        return _Done(result, info, False)
-    from restorer.edits import RestoredText
-    from restorer.sources.restore import restore_from_source
-
-    found = job.sources.query(text)
+    found = None if job.sources is None else job.sources.query(text)
     where = None if found is None else found.to_json()
     if job.match_only:
         return _Done(None, {"source": where}, found is not None)
-    if found is None:
+    if found is None:  # no reference, or no source in it: the restorer's turn
         result = job.restorer.restore_and_explain(text)
         info = _info(job, result.spin_rate, len(result.edits), result.model)
-        return _Done(result, {**info, "source": None}, False)
+        return _Done(result, info if job.sources is None else {**info, "source": None}, False)
+    assert job.sources is not None
+    from restorer.edits import RestoredText
+    from restorer.sources.restore import restore_from_source
+
     restoration = restore_from_source(text, job.sources.text(found.id), found.id)
     result = RestoredText(restoration.text, restoration.edits, restoration.spin_rate)
     info = _info(job, result.spin_rate, len(result.edits), "source")
@@ -305,7 +302,7 @@ def _txt_file(job: _Job, name: str) -> _Outcome:
     text = "".join(seg.text for seg in seen)
     kept = [e for seg in seen for e in seg.edits]
     # the tier that decided: a cascade's file went to the lm tier if any segment did
-    model = "lm" if "lm" in models else next(iter(models), "") if len(models) == 1 else ""
+    model = "lm" if "lm" in models else "fast" if "fast" in models else ""
     if not edits or job.mode == "score":
         shutil.copyfile(src, dst)  # unchanged files stay byte-identical (BOM, UTF-16 and all)
     spin = weighted / words if words else 0.0

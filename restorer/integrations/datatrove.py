@@ -155,7 +155,6 @@ class RestorerFormatter(_RestorerStep, BaseFormatter):  # type: ignore[misc]
         annotate: bool = True,
     ) -> None:
         super().__init__()
-        self.model = model
         self.config = _config(model, tables, options)
         self.annotate = annotate
         self._restorer = None
@@ -211,7 +210,6 @@ class RestorerFilter(_RestorerStep, BaseFilter):  # type: ignore[misc]
             raise ValueError(f"max_spin_score must be between 0 and 1, not {max_spin_score!r}")
         self.max_spin_score = max_spin_score
         self.annotate_only = annotate_only
-        self.model = model
         self.config = _config(model, tables, options)
         self._restorer = None
 
