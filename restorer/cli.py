@@ -226,6 +226,16 @@ ReferenceIdOption = Annotated[
 ReferenceTextOption = Annotated[
     str, typer.Option("--reference-text-field", metavar="FIELD", help="The reference's text field.")
 ]
+JobsOption = Annotated[
+    int, typer.Option("--jobs", "-j", help="Worker processes (0: one per core).")
+]
+ResumeOption = Annotated[
+    bool, typer.Option("--resume", help="Continue an interrupted run of the same command.")
+]
+ErrorsFileOption = Annotated[
+    Path | None,
+    typer.Option("--errors-file", help="Where failed records are described (JSONL)."),
+]
 ThresholdOption = Annotated[
     float | None,
     typer.Option(
@@ -545,26 +555,18 @@ def batch(
             "(spin_score, edits), text untouched; both.",
         ),
     ] = "restore",
-    jobs: Annotated[
-        int, typer.Option("--jobs", "-j", help="Worker processes (0: one per core).")
-    ] = 1,
+    jobs: JobsOption = 1,
     quiet: Annotated[
         bool, typer.Option("--quiet", "-q", help="No progress line and no summary.")
     ] = False,
-    resume: Annotated[
-        bool,
-        typer.Option("--resume", help="Continue an interrupted run of the same command."),
-    ] = False,
+    resume: ResumeOption = False,
     checkpoint_every: Annotated[
         int,
         typer.Option(
             "--checkpoint-every", help="Records per checkpoint (the most a kill can lose)."
         ),
     ] = 10_000,
-    errors_file: Annotated[
-        Path | None,
-        typer.Option("--errors-file", help="Where failed records are described (JSONL)."),
-    ] = None,
+    errors_file: ErrorsFileOption = None,
     reference: Annotated[
         Path | None,
         typer.Option(
@@ -675,18 +677,10 @@ def match(
         ),
     ] = None,
     threshold: ThresholdOption = None,
-    jobs: Annotated[
-        int, typer.Option("--jobs", "-j", help="Worker processes (0: one per core).")
-    ] = 1,
+    jobs: JobsOption = 1,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No summary.")] = False,
-    resume: Annotated[
-        bool,
-        typer.Option("--resume", help="Continue an interrupted run of the same command."),
-    ] = False,
-    errors_file: Annotated[
-        Path | None,
-        typer.Option("--errors-file", help="Where failed records are described (JSONL)."),
-    ] = None,
+    resume: ResumeOption = False,
+    errors_file: ErrorsFileOption = None,
 ) -> None:
     """Find the source of every record in a reference collection, spin-proof.
 
