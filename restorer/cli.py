@@ -698,7 +698,8 @@ def match(
     _run_corpus(
         input,
         output,
-        _restorer("fast", None, None, None),  # not used to restore: matching changes nothing
+        # never used, so never loaded: matching changes no text
+        Restorer(RestorerConfig(model="fast")),
         text_field=text_field,
         id_field=None,
         mode="score",

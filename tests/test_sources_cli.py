@@ -75,6 +75,21 @@ def test_match_names_the_source_or_null(runner, tmp_path, reference):
     assert "1 matched a source" in result.stderr
 
 
+def test_match_loads_no_restorer_tables(runner, tmp_path, reference, monkeypatch):
+    """Matching changes no text, so the restorer's tables are never read (they cost time)."""
+    from restorer.core import Restorer
+
+    def refuse(self):
+        raise AssertionError("match read the restorer's tables")
+
+    monkeypatch.setattr(Restorer, "table", property(refuse))
+    corpus = _jsonl(tmp_path / "in.jsonl", [{"text": SPUN}, {"text": NO_SOURCE}])
+    out = tmp_path / "out.jsonl"
+    result = runner.invoke(app, ["match", str(corpus), "--against", str(reference), "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    assert [r["restorer"]["source"] is not None for r in _read(out)] == [True, False]
+
+
 def test_match_without_an_id_field_names_the_line(runner, tmp_path, reference):
     corpus = _jsonl(tmp_path / "in.jsonl", [{"text": SPUN}])
     result = runner.invoke(app, ["match", str(corpus), "--against", str(reference), "-q"])

@@ -238,7 +238,8 @@ def run_batch(
         "reference": None if sources is None else _reference_key(sources),
         "match only": match_only,
     }
-    _ = restorer.table  # a bad table is reported before any work starts
+    if not match_only:  # matching never restores: its restorer's tables are not read
+        _ = restorer.table  # a bad table is reported before any work starts
     work = None
     if not stdout:
         fingerprint = _fingerprint(fmt, input_path, restorer, options)

@@ -383,8 +383,11 @@ def _load(job: _Job) -> None:
     The tables; and for the ``fast`` tier everything a first document needs (tokenizer,
     inflections, word frequencies), by restoring a text. A language model is not run for it:
     that would cost model time. The text is no record: if restoring it fails, nothing stops,
-    and each record that fails the same way is copied and reported on its own.
+    and each record that fails the same way is copied and reported on its own. A job that only
+    looks sources up (``match``) never restores: it loads nothing.
     """
+    if job.match_only:
+        return
     _ = job.restorer.table
     if job.restorer.scorer.name == "fast":
         with contextlib.suppress(Exception):
