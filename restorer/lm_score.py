@@ -170,6 +170,18 @@ class LMScorer:
         """
         return 0
 
+    @property
+    def lookahead(self) -> int:
+        """Tokens after a span that count: its right context, and a proposal's second word.
+
+        The model is causal, so nothing further on changes a span's scores; a later pass reads
+        the segment only this far past its phrases (each token is at least one model token).
+        """
+        cfg = self.config
+        if not cfg.lm_propose:
+            return cfg.lm_window
+        return max(cfg.lm_window, cfg.lm_propose_window) + cfg.lm_propose_span
+
     def _encode_uncached(self, text: str) -> tuple[int, ...]:
         return tuple(self.model.tokenize(text))
 

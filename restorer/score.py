@@ -97,6 +97,15 @@ class Scorer(Protocol):
         """Tokens around a replacement that a later pass scores; None for the whole segment."""
         ...
 
+    @property
+    def lookahead(self) -> int | None:
+        """Most tokens after a span that reading and scoring it look at; None for any number.
+
+        A later pass (``follow_up_reach``) then reads the segment only that far past its
+        phrases: the rest of it was judged already and cannot change their scores.
+        """
+        ...
+
     def read(self, tokens: Sequence[Token], slots: Sequence[Slot]) -> Reading | None:
         """Read a segment before it is scored (a model's own proposals); None if it cannot."""
         ...
@@ -158,6 +167,11 @@ class FrequencyScorer:
     @property
     def follow_up_reach(self) -> int | None:
         """None: a later pass reads the whole segment again (scoring is cheap)."""
+        return None
+
+    @property
+    def lookahead(self) -> int | None:
+        """None: a later pass reads the whole segment (see ``follow_up_reach``)."""
         return None
 
     def __init__(self, config: RestorerConfig) -> None:

@@ -292,6 +292,45 @@ def test_a_later_pass_reaches_as_far_as_the_scorer_asks() -> None:
     }
 
 
+def test_a_later_pass_reads_only_as_far_as_its_phrases_need() -> None:
+    """The words after the last replacement's phrases and lookahead are not read again."""
+
+    class Blind(LMScorer):  # the same scorer, reading every later pass to the end
+        @property
+        def lookahead(self) -> int | None:
+            return None
+
+    chain = table(
+        ("within keeping with", ("in keeping with",), 0.95),
+        ("in keeping with", ("according to",), 0.95),
+        ("came", ("arrived",), 0.01),
+    )
+    config = lm_config(spin_rate=0.5)
+    tail = " and the news came later than the rest of it came" * 3
+    text = "We were within keeping with the rules" + tail + "."
+    outcomes = []
+    for cls in (LMScorer, Blind):
+        scorer = cls(config, model=BigramModel())
+        read: list[int] = []
+        score = scorer.score
+
+        def recording(tokens, slots, reading=None, score=score, read=read):  # type: ignore[no-untyped-def]
+            read.append(len(tokens))
+            return score(tokens, slots, reading)
+
+        scorer.score = recording  # type: ignore[method-assign]
+        result = Restorer(config, table=chain, scorer=scorer).restore_and_explain(text)
+        outcomes.append((result.text, [(e.start, e.end, e.score) for e in result.edits], read))
+    (text_a, edits_a, read_a), (text_b, edits_b, read_b) = outcomes
+    assert text_a == text_b == text.replace("within keeping with", "according to")
+    assert edits_a == edits_b  # same edits, same scores
+    assert read_a[0] == read_b[0] == read_b[1]  # a blind later pass reads to the end
+    # "We were in keeping with": the phrase ends at token 5, and the scorer looks ahead
+    lookahead = LMScorer(config, model=BigramModel()).lookahead
+    assert lookahead == config.lm_window
+    assert read_a[1] == 5 + lookahead < read_b[1]
+
+
 def test_explanations_carry_the_context_component() -> None:
     restorer = Restorer(lm_config(), table=TABLE, scorer=scorer_for())
     res = restorer.restore_and_explain("It was reported by the White Space and the Related Press.")
