@@ -308,7 +308,7 @@ class Restorer:
             tokens, table, self._span, compose=self.config.compose, allow=lists.allow
         )
         near: set[int] | None = None
-        seen = tokens  # what the scorer reads
+        seen: Sequence[Token] = tokens  # what the scorer reads
         if focus is not None:
             near = set()
             for i, tok in enumerate(tokens):
