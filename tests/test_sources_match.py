@@ -286,6 +286,35 @@ def test_threshold_is_checked_and_can_be_overridden(index: SourceIndex) -> None:
     assert tiny_index(threshold=1.0).threshold == 1.0
 
 
+def _invented(n: int, salt: str) -> list[str]:
+    """``n`` distinct invented words (no dictionary or graph knows them)."""
+    syllables = ["ka", "lo", "mi", "nu", "pe", "ro", "su", "ti", "va", "zo"]
+    return [
+        salt + syllables[i % 10] + syllables[i // 10 % 10] + syllables[i // 100] for i in range(n)
+    ]
+
+
+def test_a_long_text_needs_a_lower_score_than_a_paragraph() -> None:
+    from restorer.sources.index import LONG_THRESHOLD, LONG_WORDS, default_threshold
+
+    words = _invented(LONG_WORDS + 40, "bo")
+    # every third word is another one: two thirds of the words are found in order
+    copy = [w if i % 3 else f"qe{w}" for i, w in enumerate(words)]
+    idx = tiny_index()
+    idx.add("long", " ".join(words))
+    idx.add("short", " ".join(words[:60]))
+    long_copy, short_copy = " ".join(copy), " ".join(copy[:60])
+    assert LONG_THRESHOLD < idx.score(long_copy, "long") < DEFAULT_THRESHOLD
+    assert LONG_THRESHOLD < idx.score(short_copy, "short") < DEFAULT_THRESHOLD
+    assert default_threshold(len(text_words(long_copy))) == LONG_THRESHOLD
+    found = idx.query(long_copy)
+    assert found is not None and found.id == "long"
+    assert idx.query(short_copy) is None  # a paragraph needs DEFAULT_THRESHOLD
+    # an explicit threshold holds at every length
+    assert idx.query(long_copy, threshold=DEFAULT_THRESHOLD) is None
+    assert tiny_index(threshold=DEFAULT_THRESHOLD).needs(LONG_WORDS * 2) == DEFAULT_THRESHOLD
+
+
 # ---------------------------------------------------------------------------- shipped data
 
 
