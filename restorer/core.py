@@ -382,7 +382,7 @@ class Restorer:
 
         The rest of the segment was judged by an earlier pass, and a causal model's scores of
         the phrases near the replacements do not depend on it: reading it again would only
-        cost model time (a third of the tokens the ``lm`` tier decoded on the dev set).
+        cost model time (5 % of the trunk tokens the ``lm`` tier decoded on dev paragraphs).
         """
         ahead = self.scorer.lookahead
         if ahead is None:

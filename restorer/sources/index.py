@@ -92,7 +92,8 @@ __all__ = [
     "aligned_share",
 ]
 
-#: A verified score at or above this is a match (the module docstring gives the figures).
+#: A verified score at or above this is a match, for a query of fewer than :data:`LONG_WORDS`
+#: words (the module docstring gives the figures).
 DEFAULT_THRESHOLD = 0.7
 #: The score a query of :data:`LONG_WORDS` words or more needs by default (see the module text).
 LONG_THRESHOLD = 0.6
