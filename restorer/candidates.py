@@ -47,14 +47,21 @@ def texts_for(match: Match) -> list[str]:
 
     One form per canonical: among the input word's readings, those whose part of speech the
     canonical can also take come first (``mentions`` read as a verb for ``say``, giving
-    ``says``, rather than as a noun).
+    ``says``, rather than as a noun). Then verbs, whose inflection goes on the phrase's first
+    verb (``figured out`` -> ``worked out``), unless the inflected word is not the phrase's
+    first: a word after the head is a noun's (``provide chains`` -> ``supply chains``, not
+    ``supplies chain``; ``cut costs`` -> ``reduce costs``), inflected on the last word.
     """
     if not match.inflection:
         return list(match.row.canonicals)
+    verb_first = match.inflected_at == 0
     out: list[str] = []
     for canonical in match.row.canonicals:
         pos = {a.upos for word in canonical.lower().split() for a in analyses(word)}
-        readings = sorted(match.inflection, key=lambda r: (r.upos not in pos, r.upos != "VERB"))
+        readings = sorted(
+            match.inflection,
+            key=lambda r: (r.upos not in pos, (r.upos == "VERB") != verb_first),
+        )
         for reading in readings:
             form = inflect_phrase(canonical, reading.upos, reading.tag)
             if form is not None:

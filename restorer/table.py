@@ -132,11 +132,13 @@ class Match(NamedTuple):
         length: number of input tokens covered.
         inflection: the readings of the inflected input word when the row matched through a
             lemma (``mentioned`` for the ``mention`` row); empty for an exact match.
+        inflected_at: which word of the phrase that is (``chains`` in ``provide chains``: 1).
     """
 
     row: Row
     length: int
     inflection: tuple[Analysis, ...]
+    inflected_at: int = 0
 
 
 def _check_prior(text: str, path: str, line: int) -> float:
@@ -578,6 +580,7 @@ def _row_words(spun: str) -> tuple[str, ...]:
 
 def _match_entry(entry: _Entry, tokens: Sequence[Token], i: int) -> Match | None:
     inflection: tuple[Analysis, ...] = ()
+    inflected_at = 0
     for k, word in enumerate(entry.words):
         tok = tokens[i + k]
         if tok.protected:
@@ -596,8 +599,8 @@ def _match_entry(entry: _Entry, tokens: Sequence[Token], i: int) -> Match | None
         if not readings:
             return None
         if not inflection:
-            inflection = readings
-    return Match(entry.row, len(entry.words), inflection)
+            inflection, inflected_at = readings, k
+    return Match(entry.row, len(entry.words), inflection, inflected_at)
 
 
 #: Marks a row's provenance as one direction of a symmetric source (``thesaurus (symmetric):

@@ -50,3 +50,28 @@ def test_a_crossed_longer_row_subsumes_nothing():
 def test_without_the_longer_phrase_the_parts_stand(text):
     spans = _spans([WHOLE, PART, WORD], text)
     assert spans and all(end - start < 3 for start, end in spans)
+
+
+@pytest.mark.parametrize(
+    ("row", "text", "expected"),
+    [
+        # the inflected word follows the head: a noun's plural, put on the canonical's noun
+        (
+            Row("provide chain", ("supply chain",), 0.9, "test"),
+            "The provide chains broke.",
+            "supply chains",
+        ),
+        (Row("cut cost", ("reduce cost",), 0.9, "test"), "They cut costs again.", "reduce costs"),
+        # the inflected word is the head: the verb's form goes on the canonical's verb
+        (Row("figure out", ("work out",), 0.9, "test"), "She figured out the plan.", "worked out"),
+        (
+            Row("provide chain", ("supply chain",), 0.9, "test"),
+            "He provides chain stores.",
+            "supplies chain",
+        ),
+        (Row("take picture", ("photograph",), 0.9, "test"), "He takes pictures.", "photographs"),
+    ],
+)
+def test_an_inflection_goes_where_the_input_has_it(row, text, expected):
+    """``provide chains`` is a noun phrase's plural, not ``provides``: ``supply chains``."""
+    assert [t for texts in _spans([row], text).values() for t in texts] == [expected]
