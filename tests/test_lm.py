@@ -33,6 +33,7 @@ from restorer.lm import (
 from restorer.lm_score import LMScorer, looks_like_name
 from restorer.score import (
     FrequencyScorer,
+    Score,
     channel,
     estimate_spin_rate,
     quote_channels,
@@ -290,6 +291,30 @@ def test_a_later_pass_reaches_as_far_as_the_scorer_asks() -> None:
         1: ["were", "in keeping with"],
         6: ["Came", "were", "in keeping with"],
     }
+
+
+def test_a_word_later_passes_put_back_as_it_was_is_no_edit() -> None:
+    """``on`` -> ``at`` -> ``by`` -> ``on``: the text is unchanged, and no edit claims otherwise."""
+
+    class Eager(FrequencyScorer):  # takes every candidate, and follows replacements like lm
+        @property
+        def follow_up_reach(self) -> int | None:
+            return 0
+
+        def score(self, tokens, slots, reading=None):  # type: ignore[no-untyped-def]
+            return [[Score(0.0, 10.0, 0.0) for _ in s.candidates] for s in slots]
+
+    cycle = table(("on", ("at",), 0.95), ("at", ("by",), 0.95), ("by", ("on",), 0.95))
+    config = lm_config(spin_rate=0.5)
+    text = "We met on the corner and talked."
+    result = Restorer(config, table=cycle, scorer=Eager(config)).restore_and_explain(text)
+    assert result.text == text
+    assert result.edits == []
+    # two steps of the same chain do change the text, and say so in one edit on the input
+    chain = table(("on", ("at",), 0.95), ("at", ("by",), 0.95))
+    result = Restorer(config, table=chain, scorer=Eager(config)).restore_and_explain(text)
+    assert result.text == "We met by the corner and talked."
+    assert [(e.spun, e.replacement) for e in result.edits] == [("on", "by")]
 
 
 def test_a_later_pass_reads_only_as_far_as_its_phrases_need() -> None:
