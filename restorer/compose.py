@@ -101,6 +101,10 @@ def composed_candidates(
                 continue
             seen.add((end, key))
             spun = " ".join(t.text for t in tokens[i:end])
+            if not all(m.row.case_sensitive for m in chain):
+                # a row is case-sensitive when written with capitals (a name); the text's
+                # capitals are not the parts' (``Authorities Staff``): render like the input
+                spun = spun.lower()
             source = "composed: " + " + ".join(
                 f"{m.row.spun} -> {c}" for m, c in zip(chain, combo, strict=True)
             )

@@ -54,6 +54,23 @@ def test_attested_composition_is_proposed_and_restored():
     assert _restorer(PARTS).restore_text(TEXT) == "Screening for breast cancer starts at forty."
 
 
+def test_a_composition_in_capitals_takes_the_input_case():
+    """Lower-case parts matched inside a capitalised name compose a row that is no name row."""
+    rows = [
+        Row("authorities", ("government",), 0.6, "test: parts", "parts", 1),
+        Row("staff", ("employees",), 0.6, "test: parts", "parts", 2),
+        Row("state workers", ("government employees",), 0.9, "test: parts", "parts", 3),
+    ]
+    [(start, end, text, row)] = _composed("The Union of Authorities Staff met.", rows)
+    assert (start, end, text) == (3, 5, "government employees")
+    assert not row.case_sensitive  # rendered like the input: "Government Employees"
+    out = _restorer(rows).restore_and_explain("The Union of Authorities Staff met.")
+    assert out.text == "The Union of Government Employees met."
+    assert [(e.replacement, e.source.table) for e in out.edits] == [
+        ("Government Employees", COMPOSE_TABLE)
+    ]
+
+
 def test_unattested_composition_is_not_proposed():
     rows = [r for r in PARTS if r.spun != "bosom disease"]
     assert _composed(TEXT, rows) == []
