@@ -6,13 +6,21 @@ Build one and reuse it: the tables and the tokenizer are loaded on first use and
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Iterator, Sequence
 from typing import NamedTuple, Protocol
 
 from restorer.candidates import Slot, build_lattice, merge_slots, span_text
 from restorer.config import RestorerConfig
 from restorer.decode import Choice, decode
-from restorer.edits import Edit, RestoredText, Source, compose_edits, landed_ranges
+from restorer.edits import (
+    Edit,
+    RestoredText,
+    Source,
+    apply_edits,
+    compose_edits,
+    landed_ranges,
+)
 from restorer.graph import SynonymGraph, load_graph
 from restorer.imports import load_any_table
 from restorer.language import NOT_ENGLISH_NOTE, is_english
@@ -280,6 +288,7 @@ class Restorer:
             # a later pass put a word back as it was (``on`` -> ``at`` -> ``on``): no change, so
             # no edit to explain
             result = result._replace(edits=[e for e in result.edits if e.replacement != e.spun])
+        result = _articles_agree(text, result)
         if offset:
             result = result._replace(offset=offset, edits=[e.shifted(offset) for e in result.edits])
         return result._replace(model=self.scorer.name)
@@ -527,3 +536,31 @@ def _apply_local(text: str, edits: Sequence[Edit], offset: int) -> str:
         pos = e.end - offset
     out.append(text[pos:])
     return "".join(out)
+
+
+_NEXT_WORD = re.compile(r"[\s\u00a0]*([^\W\d_][\w'’-]*)")
+
+
+def _articles_agree(text: str, result: SegmentResult) -> SegmentResult:
+    """Undo an ``a`` <-> ``an`` edit that disagrees with the word after it as restored.
+
+    A row may turn ``a`` into ``an``: a spinner that swapped ``an agency`` for ``a company``
+    fixed the article too. That is right only where the word after it comes back with a vowel
+    sound. Where that word is restored to another (``a international authorities`` -> ``a
+    foreign government``: this spinner left the article), or kept, the article must agree with
+    it, in whichever pass either was chosen.
+    """
+    edits = sorted(result.edits, key=lambda e: e.start)
+    wrong = []
+    for edit, (_start, end) in zip(edits, landed_ranges(edits), strict=True):
+        new = edit.replacement.lower()
+        if {edit.spun.lower(), new} != {"a", "an"}:
+            continue
+        after = _NEXT_WORD.match(result.restored, end)
+        wanted = article_for(after.group(1)) if after else None
+        if wanted is not None and wanted != new:
+            wrong.append(edit)
+    if not wrong:
+        return result
+    kept = [e for e in result.edits if e not in wrong]
+    return result._replace(edits=kept, restored=apply_edits(text, kept))

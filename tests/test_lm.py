@@ -18,7 +18,7 @@ from collections.abc import Sequence
 import helpers
 import pytest
 
-from restorer import PhraseTable, Restorer, RestorerConfig, Row
+from restorer import PhraseTable, Restorer, RestorerConfig, Row, apply_edits
 from restorer.candidates import Slot, build_lattice
 from restorer.errors import RestorerError
 from restorer.lm import (
@@ -293,28 +293,53 @@ def test_a_later_pass_reaches_as_far_as_the_scorer_asks() -> None:
     }
 
 
+class _Eager(FrequencyScorer):
+    """Takes every candidate, and follows replacements as the lm tier does."""
+
+    @property
+    def follow_up_reach(self) -> int | None:
+        return 0
+
+    def score(self, tokens, slots, reading=None):  # type: ignore[no-untyped-def]
+        return [[Score(0.0, 10.0, 0.0) for _ in s.candidates] for s in slots]
+
+
 def test_a_word_later_passes_put_back_as_it_was_is_no_edit() -> None:
     """``on`` -> ``at`` -> ``by`` -> ``on``: the text is unchanged, and no edit claims otherwise."""
-
-    class Eager(FrequencyScorer):  # takes every candidate, and follows replacements like lm
-        @property
-        def follow_up_reach(self) -> int | None:
-            return 0
-
-        def score(self, tokens, slots, reading=None):  # type: ignore[no-untyped-def]
-            return [[Score(0.0, 10.0, 0.0) for _ in s.candidates] for s in slots]
-
     cycle = table(("on", ("at",), 0.95), ("at", ("by",), 0.95), ("by", ("on",), 0.95))
     config = lm_config(spin_rate=0.5)
     text = "We met on the corner and talked."
-    result = Restorer(config, table=cycle, scorer=Eager(config)).restore_and_explain(text)
+    result = Restorer(config, table=cycle, scorer=_Eager(config)).restore_and_explain(text)
     assert result.text == text
     assert result.edits == []
     # two steps of the same chain do change the text, and say so in one edit on the input
     chain = table(("on", ("at",), 0.95), ("at", ("by",), 0.95))
-    result = Restorer(config, table=chain, scorer=Eager(config)).restore_and_explain(text)
+    result = Restorer(config, table=chain, scorer=_Eager(config)).restore_and_explain(text)
     assert result.text == "We met by the corner and talked."
     assert [(e.spun, e.replacement) for e in result.edits] == [("on", "by")]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # the spinner left the article: the noun comes back, and "a" agrees with it
+        ("It was a raid by a international authorities.", "It was a raid by a foreign government."),
+        # the spinner fixed the article: both come back
+        ("They hired a company last year.", "They hired an agency last year."),
+        # a row turning "a" into "an" before a word that is kept is no restoration either
+        ("They hired a firm last year.", "They hired a firm last year."),
+    ],
+)
+def test_an_article_edit_agrees_with_the_word_after_it_as_restored(text, expected) -> None:
+    rows = table(
+        ("a", ("an",), 0.95),
+        ("international authorities", ("foreign government",), 0.95),
+        ("company", ("agency",), 0.95),
+    )
+    config = lm_config(spin_rate=0.5)
+    result = Restorer(config, table=rows, scorer=_Eager(config)).restore_and_explain(text)
+    assert result.text == expected
+    assert apply_edits(text, result.edits) == expected
 
 
 def test_a_later_pass_reads_only_as_far_as_its_phrases_need() -> None:
