@@ -39,7 +39,7 @@ from restorer.score import (
     without_strongest,
 )
 from restorer.table import PhraseTable, load_optional_table, load_table
-from restorer.tokenize import Token, count_words, iter_segments, split_segments
+from restorer.tokenize import Token, count_words, is_clitic, iter_segments, split_segments
 
 __all__ = [
     "Restorer",
@@ -415,10 +415,15 @@ class Restorer:
             article = self._article_edit(tokens, slot.start, spun, replacement, edited_tokens)
             if article is not None:
                 edits.append(article)
+            start = tokens[slot.start].start
+            if is_clitic(tokens, slot.start) and replacement[:1].isalpha():
+                start, spun, replacement = _unclitic(
+                    tokens, slot.start, spun, replacement, edited_tokens
+                )
             sc = choice.score
             edits.append(
                 Edit(
-                    tokens[slot.start].start,
+                    start,
                     tokens[slot.end - 1].end,
                     spun,
                     replacement,
@@ -564,3 +569,26 @@ def _articles_agree(text: str, result: SegmentResult) -> SegmentResult:
         return result
     kept = [e for e in result.edits if e not in wrong]
     return result._replace(edits=kept, restored=apply_edits(text, kept))
+
+
+#: Stems the tokenizer leaves of a negative contraction (``ca`` of ``can't``), and their word.
+_CLITIC_STEMS = {"ca": "can", "wo": "will", "sha": "shall"}
+
+
+def _unclitic(
+    tokens: Sequence[Token], i: int, spun: str, replacement: str, edited: set[int]
+) -> tuple[int, str, str]:
+    """Return ``(start, spun, replacement)`` for a clitic replaced by a word: not glued on.
+
+    A row turning ``n't`` into ``not`` (spinners contract ``did not``) must give ``did not``,
+    not ``didnot``: the edit takes in the word before, and a stem the tokenizer cut
+    (``ca``, ``wo``) becomes its word again (``cannot``, ``will not``). Where that word is
+    replaced itself, a space goes before the replacement instead.
+    """
+    if i - 1 in edited:
+        return tokens[i].start, spun, " " + replacement
+    prev = tokens[i - 1]
+    word = _CLITIC_STEMS.get(prev.text.lower())
+    stem = match_case(prev.text, word) if word else prev.text
+    joiner = "" if word == "can" and replacement.lower() == "not" else " "
+    return prev.start, prev.text + spun, stem + joiner + replacement

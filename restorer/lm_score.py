@@ -47,7 +47,7 @@ from restorer.lm import START_TOKEN, Branch, LanguageModel, load_model
 from restorer.propose import PROPOSAL_TABLE, Reading
 from restorer.render import match_case
 from restorer.score import Score, mean_zipf, prior_log_odds
-from restorer.tokenize import Token
+from restorer.tokenize import Token, is_clitic
 
 __all__ = ["LMScorer"]
 
@@ -132,6 +132,17 @@ def looks_like_name(tokens: Sequence[Token], start: int, end: int) -> bool:
     return nxt[:1].isupper()
 
 
+def _space_before(tokens: Sequence[Token], i: int, text: str) -> str:
+    """The whitespace before a candidate for the span at token ``i``, as it will be rendered.
+
+    A word replacing a clitic goes in after a space (``did not`` for ``didn't``: see
+    ``Restorer._render``), so the model reads what the output would say.
+    """
+    if is_clitic(tokens, i) and text[:1].isalpha():
+        return " "
+    return tokens[i - 1].ws if i else ""
+
+
 class LMScorer:
     """The ``lm`` tier: context from a language model, priors from the tables.
 
@@ -200,11 +211,10 @@ class LMScorer:
         word_at = {starts[i]: i for i, t in enumerate(tokens) if t.text[:1].isalpha()}
         firsts: dict[int, set[int]] = {}
         for slot in slots:
-            before = tokens[slot.start - 1].ws if slot.start else ""
             spun = span_text(tokens, slot.start, slot.end)
             for cand in slot.candidates:
                 text = match_case(spun, cand.text, exact_case=cand.row.case_sensitive)
-                ids = self._encode(before + text)
+                ids = self._encode(_space_before(tokens, slot.start, text) + text)
                 if ids:
                     firsts.setdefault(starts[slot.start], set()).add(ids[0])
         trunk_lp = [math.nan] * len(trunk)
@@ -322,7 +332,6 @@ class LMScorer:
         jobs: list[_Job] = []
         for k, slot in enumerate(slots):
             spun = span_text(tokens, slot.start, slot.end)
-            before = tokens[slot.start - 1].ws if slot.start else ""
             a, b = starts[slot.start], starts[slot.end]
             # a span only the model proposes for reads fewer words after it: its proposals
             # are many, and the first words after a word say most about it
@@ -331,7 +340,7 @@ class LMScorer:
             right = tuple(trunk[b : b + window])
             for c, cand in enumerate(slot.candidates):
                 text = match_case(spun, cand.text, exact_case=cand.row.case_sensitive)
-                ids = self._encode(before + text)
+                ids = self._encode(_space_before(tokens, slot.start, text) + text)
                 jobs.append(_Job(k, c, a, b + len(right), ids + right))
         gains = self._run(trunk, jobs)
         out: list[list[float]] = [[0.0] * len(s.candidates) for s in slots]

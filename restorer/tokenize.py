@@ -13,13 +13,21 @@ from __future__ import annotations
 
 import functools
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from typing import TYPE_CHECKING, NamedTuple
 
 if TYPE_CHECKING:
     from spacy.tokenizer import Tokenizer
 
-__all__ = ["Token", "count_words", "is_word", "iter_segments", "split_segments", "tokenize"]
+__all__ = [
+    "Token",
+    "count_words",
+    "is_clitic",
+    "is_word",
+    "iter_segments",
+    "split_segments",
+    "tokenize",
+]
 
 
 class Token(NamedTuple):
@@ -51,6 +59,21 @@ def is_word(text: str) -> bool:
     (True, True, False, False)
     """
     return _ALNUM(text) is not None
+
+
+def is_clitic(tokens: Sequence[Token], i: int) -> bool:
+    """Whether token ``i`` is a clitic written onto the word before it (``n't``, ``'re``).
+
+    A word that replaces it needs a space before it (``did not``, not ``didnot``).
+
+    >>> toks = tokenize("They didn't say.")
+    >>> [is_clitic(toks, i) for i in range(len(toks))]
+    [False, False, True, False, False]
+    """
+    if i == 0 or tokens[i - 1].ws or not tokens[i - 1].text[-1:].isalpha():
+        return False
+    text = tokens[i].text.lower()
+    return text[:1] in "'’" or text.startswith(("n't", "n’t"))
 
 
 def count_words(tokens: Iterable[Token]) -> int:

@@ -342,6 +342,43 @@ def test_an_article_edit_agrees_with_the_word_after_it_as_restored(text, expecte
     assert apply_edits(text, result.edits) == expected
 
 
+@pytest.mark.parametrize(
+    ("text", "spun", "replacement"),
+    [
+        ("They didn’t go.", "didn’t", "did not"),
+        ("They didn't go.", "didn't", "did not"),
+        ("They’re here.", "They’re", "They are"),
+        ("We can’t go.", "can’t", "cannot"),
+        ("We won’t go.", "won’t", "will not"),
+    ],
+)
+def test_a_word_replacing_a_clitic_is_not_glued_on(text, spun, replacement) -> None:
+    """``n't`` -> ``not`` gives ``did not``, not ``didnot``; the edit takes in the word before."""
+    rows = table(("n’t", ("not",), 0.95), ("’re", ("are",), 0.95))
+    config = lm_config(spin_rate=0.5)
+    result = Restorer(config, table=rows, scorer=_Eager(config)).restore_and_explain(text)
+    assert [(e.spun, e.replacement) for e in result.edits] == [(spun, replacement)]
+    assert result.text == text.replace(spun, replacement)
+    assert apply_edits(text, result.edits) == result.text
+
+
+def test_the_model_reads_a_word_for_a_clitic_after_a_space() -> None:
+    """The lm tier scores ``did not``, as it would be written, not ``didnot``."""
+    seen: list[str] = []
+
+    class Recording(BigramModel):
+        def score_tree(self, trunk, branches, wanted, top=(), k=0):  # type: ignore[no-untyped-def]
+            seen.extend(self.piece(t) for b in branches for t in b.tokens[:1])
+            return super().score_tree(trunk, branches, wanted, top, k)
+
+    scorer = scorer_for(Recording(), spin_rate=0.5)
+    rows = table(("n’t", ("not",), 0.95))
+    Restorer(lm_config(spin_rate=0.5), table=rows, scorer=scorer).restore_and_explain(
+        "They didn’t go home."
+    )
+    assert " not" in seen
+
+
 def test_a_later_pass_reads_only_as_far_as_its_phrases_need() -> None:
     """The words after the last replacement's phrases and lookahead are not read again."""
 
