@@ -48,6 +48,7 @@ if TYPE_CHECKING:
 __all__ = [
     "DEFAULT_GATE",
     "Cascade",
+    "decided_by",
     "make_restorer",
     "resolve_job",
     "restore_and_explain",
@@ -165,11 +166,24 @@ class Cascade:
                 yield result
 
         joined = join_results(results(), self.config)
-        return dataclasses.replace(joined, model="lm" if "lm" in tiers else "fast")
+        return dataclasses.replace(joined, model=decided_by(tiers, default="fast"))
 
     def restore_text(self, text: str) -> str:
         """Restore ``text`` and return only the restored text."""
         return self.restore_and_explain(text).text
+
+
+def decided_by(tiers: Iterable[str], default: str = "") -> str:
+    """Return the tier that decided a text from the tiers that decided its segments.
+
+    ``lm`` if any segment went to the ``lm`` tier, else ``fast`` if any was restored by the
+    ``fast`` tier, else ``default`` (a text with no segment).
+
+    >>> decided_by(["fast", "lm", "fast"]), decided_by(["fast"]), decided_by([], "fast")
+    ('lm', 'fast', 'fast')
+    """
+    seen = set(tiers)
+    return "lm" if "lm" in seen else "fast" if "fast" in seen else default
 
 
 def resolve_job(model: str) -> str:

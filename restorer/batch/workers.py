@@ -51,6 +51,7 @@ from restorer.batch.records import (
     get_field,
     set_field,
 )
+from restorer.cascade import decided_by
 from restorer.errors import InputError, RestorerError
 from restorer.files import read_chunks
 
@@ -301,8 +302,7 @@ def _txt_file(job: _Job, name: str) -> _Outcome:
         return _copy_file(src, dst, _failure(exc), name)
     text = "".join(seg.text for seg in seen)
     kept = [e for seg in seen for e in seg.edits]
-    # the tier that decided: a cascade's file went to the lm tier if any segment did
-    model = "lm" if "lm" in models else "fast" if "fast" in models else ""
+    model = decided_by(models)  # a cascade's file went to the lm tier if any segment did
     if not edits or job.mode == "score":
         shutil.copyfile(src, dst)  # unchanged files stay byte-identical (BOM, UTF-16 and all)
     spin = weighted / words if words else 0.0
