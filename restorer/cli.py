@@ -596,8 +596,9 @@ def batch(
             "--cascade-gate",
             metavar="SCORE",
             help="The cascade's gate: records whose fast spin score reaches it go to the lm "
-            "tier (default 0.038, which passes 1 clean document in 20; lower is slower and "
-            "restores more of the spun records the fast tier's evidence misses).",
+            f"tier (default {RestorerConfig().cascade_gate}, which passes 1 clean document in "
+            "20; lower is slower and restores more of the spun records the fast tier's "
+            "evidence misses).",
             show_default=False,
         ),
     ] = None,

@@ -38,11 +38,12 @@ class RestorerConfig:
             (:func:`restorer.cascade.make_restorer`; a :class:`~restorer.core.Restorer`, one
             tier, takes ``auto`` as ``lm`` where installed). On dev stories it never saw, the
             ``lm`` tier restores about three times as much as ``fast`` (micro error reduction
-            0.349 against 0.111 on whole documents, 0.244 against 0.071 on paragraphs, both
+            0.352 against 0.113 on whole documents, 0.247 against 0.073 on paragraphs, both
             with no clean-text damage: ``benchmarks/results/quality-lm-loso.json``,
             ``quality-fast-loso.json``) but runs hundreds of times slower; the cascade
-            restores as much as ``lm`` on whole documents (0.349) at ten times the speed on a
-            corpus with 2 % spun documents (``quality-cascade-loso.json``, ``corpus.json``).
+            restored as much as ``lm`` on whole documents (0.349, measured before this round's
+            rendering fixes) at ten times the speed on a corpus with 2 % spun documents
+            (``quality-cascade-loso.json``, ``corpus.json``).
             Detection and the spaCy component default to ``fast``.
         tables: extra table files (our TSV format), consulted together with the shipped table.
         default_table: use the shipped table (``restorer/data/*_en.tsv``). Turn off to restore

@@ -284,10 +284,9 @@ class Restorer:
             edits = compose_edits(text, result.edits, again.edits)
             result = result._replace(restored=again.restored, edits=edits)
             last = again.edits
-        if any(e.replacement == e.spun for e in result.edits):
-            # a later pass put a word back as it was (``on`` -> ``at`` -> ``on``): no change, so
-            # no edit to explain
-            result = result._replace(edits=[e for e in result.edits if e.replacement != e.spun])
+        # a later pass may put a word back as it was (``on`` -> ``at`` -> ``on``): no change,
+        # so no edit to explain
+        result = result._replace(edits=[e for e in result.edits if e.replacement != e.spun])
         result = _articles_agree(text, result)
         if offset:
             result = result._replace(offset=offset, edits=[e.shifted(offset) for e in result.edits])

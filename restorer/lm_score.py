@@ -136,7 +136,9 @@ def _space_before(tokens: Sequence[Token], i: int, text: str) -> str:
     """The whitespace before a candidate for the span at token ``i``, as it will be rendered.
 
     A word replacing a clitic goes in after a space (``did not`` for ``didn't``: see
-    ``Restorer._render``), so the model reads what the output would say.
+    ``Restorer._render``), so the model reads what the output would say; where the render also
+    writes out a stem the tokenizer cut (``cannot`` for ``can't``), the model reads the stem as
+    it stands (``ca not``).
     """
     if is_clitic(tokens, i) and text[:1].isalpha():
         return " "

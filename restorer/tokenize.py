@@ -72,8 +72,7 @@ def is_clitic(tokens: Sequence[Token], i: int) -> bool:
     """
     if i == 0 or tokens[i - 1].ws or not tokens[i - 1].text[-1:].isalpha():
         return False
-    text = tokens[i].text.lower()
-    return text[:1] in "'’" or text.startswith(("n't", "n’t"))
+    return tokens[i].text.lower().startswith(("'", "’", "n't", "n’t"))
 
 
 def count_words(tokens: Iterable[Token]) -> int:
