@@ -82,6 +82,22 @@ def test_a_txt_folder_through_a_cascade_says_which_tier_decided_each_file(tmp_pa
     assert summary.to_lm == 1 and strong.seen == [SPUN]
 
 
+def test_one_tier_sends_no_record_to_the_lm_tier_whatever_the_input_format(tmp_path):
+    # ``to_lm`` counts what a cascade chose; one tier (here a stand-in named ``lm``) chose
+    # nothing, and a folder of .txt files must say so as a JSONL file does
+    one = Restorer(CONFIG.with_options(model="fast"), table=PhraseTable(ROWS))
+    one.scorer.name = "lm"  # type: ignore[misc]
+    folder = tmp_path / "pages"
+    folder.mkdir()
+    (folder / "spun.txt").write_text(SPUN, encoding="utf-8")
+    source = tmp_path / "in.jsonl"
+    source.write_text(json.dumps({"id": 1, "text": SPUN}) + "\n", encoding="utf-8")
+    txt = run_batch(folder, tmp_path / "out", one, mode="both")
+    jsonl = run_batch(source, tmp_path / "out.jsonl", one, mode="both")
+    assert (txt.edits, jsonl.edits) == (3, 3)
+    assert (txt.to_lm, jsonl.to_lm) == (0, 0)
+
+
 def test_the_gate_is_the_fast_tiers_spin_score():
     cascade, _strong = _cascade()
     fast_clean = cascade.fast.restore_segment(CLEAN)

@@ -303,6 +303,9 @@ def _txt_file(job: _Job, name: str) -> _Outcome:
     text = "".join(seg.text for seg in seen)
     kept = [e for seg in seen for e in seg.edits]
     model = decided_by(models)  # a cascade's file went to the lm tier if any segment did
+    # only a cascade chooses a tier; one tier's file is no record "sent to the lm tier", as
+    # one tier's JSONL record is not (the summary's and the checkpoint's ``to_lm``)
+    tier = model if job.restorer.scorer.name == "cascade" else ""
     if not edits or job.mode == "score":
         shutil.copyfile(src, dst)  # unchanged files stay byte-identical (BOM, UTF-16 and all)
     spin = weighted / words if words else 0.0
@@ -310,7 +313,7 @@ def _txt_file(job: _Job, name: str) -> _Outcome:
     changed = bool(edits) and job.mode != "score"
     detail = _detail(job, text, kept)
     return _Outcome(
-        None, True, changed, edits, words, spin, None, name, info, tier=model, detail=detail
+        None, True, changed, edits, words, spin, None, name, info, tier=tier, detail=detail
     )
 
 
