@@ -189,12 +189,17 @@ class Restorer:
         if scorer is None:
             scorer = _default_scorer(self.config)
         self.scorer = scorer
-        # The lm tier has its own calibrated spin-rate coverage and margin, and judges
-        # quotations on their own evidence (config.quotes); the fast tier keeps its constants.
+        # The lm tier has its own calibrated spin-rate coverage, bound, prior weight and margin,
+        # and judges quotations on their own evidence (config.quotes); the fast tier keeps its
+        # constants.
         lm = scorer.name == "lm"
         cfg = self.config
         self._rates = (
-            cfg.with_options(coverage=cfg.lm_coverage, max_spin_rate=cfg.lm_max_spin_rate)
+            cfg.with_options(
+                coverage=cfg.lm_coverage,
+                max_spin_rate=cfg.lm_max_spin_rate,
+                spin_prior_weight=cfg.lm_spin_prior_weight,
+            )
             if lm
             else cfg
         )

@@ -86,6 +86,7 @@ def test_known_option_is_accepted():
         {"lm_max_spin_rate": 0.0},
         {"lm_max_spin_rate": 1.0},
         {"spin_prior_weight": 0},
+        {"lm_spin_prior_weight": 0},
         {"max_span_tokens": 0},
         {"max_span_tokens": 9},
         {"max_segment_chars": 10},

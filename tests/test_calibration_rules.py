@@ -178,6 +178,20 @@ def test_loso_can_choose_on_documents_and_reports_both(common: Any) -> None:
     assert out["held_out"]["micro"] == pytest.approx((60 - 48) / 60)  # paragraphs at "mild"
 
 
+def test_a_tie_on_documents_is_broken_on_paragraphs(common: Any) -> None:
+    # documents tie between "mild" and "bold" (a constant only short texts feel); paragraphs,
+    # as in the toy above, favour "bold" on b and c, so the folds that hold out b or c take it
+    points = _toy_points({"wild": ["dev-clean-news-001"]})
+    for point in points:
+        d1 = 9 if point["options"]["k"] == "wild" else 5
+        point["doc_records"] = [[f"{s}-x-00", s, "real_pairs.jsonl", 20, d1] for s in "abc"]
+    out = common.choose_loso(
+        points, _TOY_GRID, ["k"], max_damage=0.0, max_neighbour_damage=9.0, on="doc_records"
+    )
+    assert out["chosen_by_story"] == {"a": {"k": "mild"}, "b": {"k": "bold"}, "c": {"k": "bold"}}
+    assert out["chosen"] == {"k": "bold"}
+
+
 @pytest.fixture(scope="module")
 def run_corpus() -> Iterator[Any]:
     yield from _benchmark("run_corpus")
