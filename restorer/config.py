@@ -38,7 +38,7 @@ class RestorerConfig:
             (:func:`restorer.cascade.make_restorer`; a :class:`~restorer.core.Restorer`, one
             tier, takes ``auto`` as ``lm`` where installed). On dev stories it never saw, the
             ``lm`` tier restores about three times as much as ``fast`` (micro error reduction
-            0.352 against 0.113 on whole documents, 0.247 against 0.073 on paragraphs, both
+            0.352 against 0.113 on whole documents, 0.263 against 0.073 on paragraphs, both
             with no clean-text damage: ``benchmarks/results/quality-lm-loso.json``,
             ``quality-fast-loso.json``) but runs hundreds of times slower; the cascade
             restored as much as ``lm`` on whole documents (0.349, measured before this round's
@@ -189,7 +189,7 @@ class RestorerConfig:
     lm_max_tokens: int = 1024
     lm_name_penalty: float = 2.0
     lm_evidence_offset: float = 2.0
-    lm_coverage: float = 0.05
+    lm_coverage: float = 0.03
     lm_margin: float = 2.0
     lm_max_spin_rate: float = 0.99
     lm_spin_prior_weight: float = 40.0
@@ -205,7 +205,7 @@ class RestorerConfig:
     lm_link_prior: float = 0.002
     lm_two_hop_prior: float = 0.0
     lm_lemma_prior: float = 0.0
-    lm_propose_evidence_offset: float = 3.0
+    lm_propose_evidence_offset: float = 4.0
     quotes: str = "auto"
 
     def __post_init__(self) -> None:
