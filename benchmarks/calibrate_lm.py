@@ -8,12 +8,13 @@ as much as a ``fast`` run.
 
 Constants are chosen leave one story out (``common.choose_loso``), on whole documents (each
 spinner's copy of a story, its paragraphs joined: pages are what users restore): for each
-story, the highest micro + macro error reduction on the *other* stories among points that edit
-no clean text at all (dev originals, clean paragraphs, clean pages, clean registers) and whose
-neighbours along the spin-rate axes stay within 0.5 per 1,000 tokens; the story is measured at
-that point. The tables are held out too (``run_quality.py --loso``). The held-out figures are
-the headline; the point chosen on every story is the shipped default. The fast tier's
-constants are not touched.
+story, the highest micro + macro error reduction on the *other* stories (where documents tie,
+on those stories' paragraphs: constants only short texts feel cannot move a page) among points
+that edit no clean text at all (dev originals, clean paragraphs, clean pages, clean
+registers) and whose neighbours along the spin-rate axes stay within 0.5 per 1,000 tokens; the
+story is measured at that point. The tables are held out too (``run_quality.py --loso``).
+The held-out figures are the headline; the point chosen on every story is the shipped
+default. The fast tier's constants are not touched.
 
 Usage::
 

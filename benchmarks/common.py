@@ -608,8 +608,9 @@ def choose_loso(
         ]
 
     kinds = [k for k in ("records", "doc_records") if all(p.get(k) for p in points)]
-    # what breaks a tie on ``on``: the other kind (a constant that only short texts feel, the
-    # lm tier's prior weight, ties on whole documents and is chosen on paragraphs)
+    # what breaks a tie on ``on``: the other kind (constants that only short texts feel tie on
+    # whole documents and are chosen on paragraphs); each figure is rounded so that float
+    # noise is no preference
     order = [on, *(k for k in kinds if k != on)]
 
     def objective(point: dict[str, Any], story: str | None) -> tuple[float, ...]:
