@@ -41,7 +41,7 @@ import os
 from collections.abc import Sequence
 from typing import NamedTuple
 
-from restorer.candidates import Slot, span_text
+from restorer.candidates import Candidate, Slot, span_text
 from restorer.config import RestorerConfig
 from restorer.lm import START_TOKEN, Branch, LanguageModel, load_model
 from restorer.propose import PROPOSAL_TABLE, Reading
@@ -132,17 +132,19 @@ def looks_like_name(tokens: Sequence[Token], start: int, end: int) -> bool:
     return nxt[:1].isupper()
 
 
-def _space_before(tokens: Sequence[Token], i: int, text: str) -> str:
-    """The whitespace before a candidate for the span at token ``i``, as it will be rendered.
+def _as_rendered(tokens: Sequence[Token], slot: Slot, spun: str, cand: Candidate) -> str:
+    """A candidate for ``slot`` (whose text is ``spun``) as the output would write it.
 
-    A word replacing a clitic goes in after a space (``did not`` for ``didn't``: see
-    ``Restorer._render``), so the model reads what the output would say; where the render also
-    writes out a stem the tokenizer cut (``cannot`` for ``can't``), the model reads the stem as
-    it stands (``ca not``).
+    In the span's case, after the whitespace before the span. A word replacing a clitic goes
+    in after a space (``did not`` for ``didn't``: see ``Restorer._render``), so the model reads
+    what the output would say; where the render also writes out a stem the tokenizer cut
+    (``cannot`` for ``can't``), the model reads the stem as it stands (``ca not``).
     """
+    text = match_case(spun, cand.text, exact_case=cand.row.case_sensitive)
+    i = slot.start
     if is_clitic(tokens, i) and text[:1].isalpha():
-        return " "
-    return tokens[i - 1].ws if i else ""
+        return " " + text
+    return (tokens[i - 1].ws if i else "") + text
 
 
 class LMScorer:
@@ -215,8 +217,7 @@ class LMScorer:
         for slot in slots:
             spun = span_text(tokens, slot.start, slot.end)
             for cand in slot.candidates:
-                text = match_case(spun, cand.text, exact_case=cand.row.case_sensitive)
-                ids = self._encode(_space_before(tokens, slot.start, text) + text)
+                ids = self._encode(_as_rendered(tokens, slot, spun, cand))
                 if ids:
                     firsts.setdefault(starts[slot.start], set()).add(ids[0])
         trunk_lp = [math.nan] * len(trunk)
@@ -341,8 +342,7 @@ class LMScorer:
             window = cfg.lm_propose_window if only_proposed else cfg.lm_window
             right = tuple(trunk[b : b + window])
             for c, cand in enumerate(slot.candidates):
-                text = match_case(spun, cand.text, exact_case=cand.row.case_sensitive)
-                ids = self._encode(_space_before(tokens, slot.start, text) + text)
+                ids = self._encode(_as_rendered(tokens, slot, spun, cand))
                 jobs.append(_Job(k, c, a, b + len(right), ids + right))
         gains = self._run(trunk, jobs)
         out: list[list[float]] = [[0.0] * len(s.candidates) for s in slots]
