@@ -259,7 +259,7 @@ def spun_form_coverage(restorer: Any, pairs: Sequence[tuple[str, str]]) -> dict[
     from rapidfuzz.distance import Levenshtein
 
     from restorer.candidates import build_lattice
-    from restorer.detect import _canonical_table, _intact_spans
+    from restorer.spin import _canonical_table, _intact_spans
     from restorer.tokenize import tokenize
 
     canonicals = _canonical_table(restorer.table)
@@ -300,7 +300,7 @@ def signatures(docs: Sequence[Doc]) -> dict[str, Any]:
     for kind in ("article", "preposition"):
         for group, label in (("spun", 1), ("clean", 0)):
             hits = [
-                sum(1 for key in d.meter._spun if key.startswith(kind + ": "))
+                sum(1 for key in d.meter.evidence._spun if key.startswith(kind + ": "))
                 for d in docs
                 if d.label == label
             ]

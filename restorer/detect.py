@@ -60,8 +60,6 @@ from __future__ import annotations
 import bisect
 import functools
 import heapq
-import math
-import weakref
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
@@ -71,11 +69,19 @@ from restorer.config import RestorerConfig
 from restorer.core import Restorer, SegmentAnalysis, SegmentResult, _check_text
 from restorer.edits import Edit, Source
 from restorer.language import NOT_ENGLISH_NOTE
-from restorer.lists import CERTAIN
-from restorer.render import article_for, match_case
-from restorer.score import Score, channel, mean_zipf, prior_log_odds
-from restorer.table import PhraseTable, Row
-from restorer.tokenize import Token, is_word, split_segments
+from restorer.render import match_case
+from restorer.score import Score, channel
+from restorer.spin import (
+    ARTICLE_EVIDENCE,
+    EVIDENCE_CALIBRATION,
+    PREPOSITION_EVIDENCE,
+    PRIOR_WEIGHT,
+    SPUN_FORM_COVERAGE,
+    Evidence,
+    SpinEvidence,
+    _sigmoid,
+)
+from restorer.tokenize import Token, split_segments
 
 __all__ = [
     "ARTICLE_EVIDENCE",
@@ -110,48 +116,14 @@ RISK_LEVELS = ("none", "low", "medium", "high")
 #: where most spun paragraphs lie and where DESIGN.md places typical spun text.
 RISK_BANDS: Mapping[str, float] = {"low": 0.03, "medium": 0.1, "high": 0.2}
 
-#: Evidence (nats) of an article that disagrees with the word after it, as for a table row with
-#: prior 0.9: strong, since edited text rarely has one, but not certain (typos exist).
-ARTICLE_EVIDENCE = prior_log_odds(0.9)
-
-#: Evidence (nats) of ``of`` or ``with`` followed at once by ``of``, ``with`` or ``to``
-#: (``seek the advice of with``), as for the broken article: a swap that ended in a preposition
-#: in front of the original's own. Edited prose has it only where a relative clause strands a
-#: preposition (``the town she spoke of to her friends``), which is rare.
-PREPOSITION_EVIDENCE = prior_log_odds(0.9)
-
-#: Detection calibration of each scorer tier's evidence (nats added to a span's evidence before
-#: its posterior is taken; signatures and the deny list are not shifted). The restorer's evidence
-#: is cautious on purpose (restoring a clean word does harm; missing a swap costs little), so on
-#: its own it says a span is a swap less often than spans really are. The ``fast`` value is the
-#: maximum-likelihood fit of "is this span a swap" on the dev set's aligned pairs and clean
-#: paragraphs (``benchmarks/run_detect.py``, ``calibration.evidence_shift``). The fit moved
-#: from 1.625 to 1.875 as the curated table grew (the leave-one-story-out folds agree within
-#: 0.125 of it); 1.5 is kept because the AUROC changes by less than 0.001 over 1.25 to 1.875
-#: while each step up lifts clean text's scores. Tiers without a measured value get 0.
-EVIDENCE_CALIBRATION: Mapping[str, float] = {"fast": 1.5}
 #: The tier :func:`detect` and ``restorer detect`` use unless told otherwise: the one its risk
 #: bands and calibration were measured on (``benchmarks/run_detect.py``); ``lm`` is unmeasured.
 DETECT_MODEL = "fast"
-
-#: Of the spinner's swaps of words the tables know as originals, the share whose spun form the
-#: tables also know (so that the swap shows up as a candidate span). Not the restorer's
-#: ``coverage``, which is the share of *all* swaps: here both sides of the ratio are limited to
-#: the tables' vocabulary. Measured by ``benchmarks/run_detect.py`` on the aligned dev pairs
-#: (``calibration.spun_form_coverage``: 0.75 to 0.78 while the curated table grew from 1,986
-#: to 2,217 rows; 0.85 with about 2,560 curated rows and the generated ``rules_en.tsv``).
-#: Rerun the benchmark when the tables grow: a stale value shifts every score a little.
-SPUN_FORM_COVERAGE = 0.85
-
-#: How many spinnable words' worth of evidence the prior rate (``spin_prior``) is worth. Small,
-#: because the denominator counts only words a spinner would touch, not every word.
-PRIOR_WEIGHT = 5.0
 
 #: Spans whose posterior of being spun is below this are left out of the evidence list: the
 #: list answers "what shows it is spun", and a span at 3 % shows nothing.
 MIN_EVIDENCE_PROBABILITY = 0.1
 
-_MAX_RATE = 0.99
 _ARTICLE_SOURCE = Source(
     "detect", 0, "article disagrees with the next word", "signature: broken article"
 )
@@ -159,17 +131,6 @@ _PREPOSITION_SOURCE = Source(
     "detect", 0, "preposition right after 'of' or 'with'", "signature: doubled preposition"
 )
 _DENY_SOURCE = Source("detect", 0, "phrase on the deny list", "deny list")
-# Articles are followed by a common lower-case word for the signature to count: ``a 2x``,
-# ``an xorg`` (pronounced "ex-org") and letters such as ``Part A in`` are not spinner damage.
-_ARTICLE_MIN_ZIPF = 3.0
-_ARTICLE_MIN_LETTERS = 3
-# ``of``/``with`` + ``of``/``with``/``to``. Not ``for``, ``at``, ``by``, ``from``, ``about``,
-# ``as`` or ``in``: ``of at least``, ``with by far``, ``of from 2 to 5``, ``of about 30`` and
-# ``thought of as`` are ordinary English.
-_PREPOSITION_PAIRS = frozenset(
-    (first, second) for first in ("of", "with") for second in ("of", "with", "to")
-)
-_DASHES = frozenset("-\u2010\u2011\u2012\u2013\u2014")
 
 
 def risk_level(score: float) -> str:
@@ -183,13 +144,6 @@ def risk_level(score: float) -> str:
         if score >= RISK_BANDS[name]:
             level = name
     return level
-
-
-def _sigmoid(x: float) -> float:
-    if x >= 0:
-        return 1.0 / (1.0 + math.exp(-x))
-    z = math.exp(x)
-    return z / (1.0 + z)
 
 
 @dataclass(frozen=True, slots=True)
@@ -283,52 +237,17 @@ class _Candidate(NamedTuple):
     source: Source
 
 
-# Canonical-phrase tables, built once per phrase table (tables are immutable).
-_CANONICALS: weakref.WeakKeyDictionary[PhraseTable, PhraseTable] = weakref.WeakKeyDictionary()
-
-
-def _canonical_table(table: PhraseTable) -> PhraseTable:
-    """Return a table whose "spun" side is every original the given table proposes.
-
-    Matching it finds the words a spinner would have rewritten (``said``, ``House``), with the
-    same casing and lemma rules as the table itself (``say`` finds ``says``). Each row's prior
-    is the highest prior of the rows proposing that original.
-    """
-    found = _CANONICALS.get(table)
-    if found is None:
-        seen: dict[str, Row] = {}
-        for row in table:
-            for canonical in row.canonicals:
-                known = seen.get(canonical)
-                if canonical.strip() and (known is None or row.prior > known.prior):
-                    seen[canonical] = Row(canonical, (row.spun,), row.prior, "canonical")
-        found = PhraseTable(seen.values(), name=f"canonicals of {table.name}")
-        _CANONICALS[table] = found
-    return found
-
-
-class _Best(NamedTuple):
-    """The strongest piece of evidence covering a token."""
-
-    effective: float  # evidence + the calibration shift where it applies: what ranks them
-    evidence: float
-    shifted: bool
-    start: int
-    end: int
-    key: str
-
-
 class SpinMeter:
     """Collects detection evidence segment by segment and reports on the whole document.
 
     The restorer works on bounded segments; a meter takes each :class:`SegmentResult` as it
     comes (from :meth:`Restorer.iter_restore`, so files are never read whole) and reads the
-    tokens, candidate spans and scores restoring computed (``result.analysis``). It keeps one
-    entry per distinct spun phrase and per distinct intact spinnable word (a bounded number:
-    the tables match finitely many) and the strongest spans, so memory and the cost of
-    :meth:`spin_score` stay flat.
+    tokens, candidate spans and scores restoring computed (``result.analysis``). The spin score
+    is :class:`~restorer.spin.SpinEvidence`'s (one entry per distinct spun phrase and per
+    distinct intact spinnable word); the meter adds the strongest spans for the report, so
+    memory and the cost of :meth:`spin_score` stay flat.
 
-    >>> from restorer.table import Row
+    >>> from restorer.table import PhraseTable, Row
     >>> table = PhraseTable([Row("Related Press", ("Associated Press",), 0.98, "example")])
     >>> restorer = Restorer(RestorerConfig(default_table=False), table=table)
     >>> meter = SpinMeter(restorer)
@@ -352,13 +271,7 @@ class SpinMeter:
         if calibration is None:
             calibration = EVIDENCE_CALIBRATION.get(restorer.scorer.name, 0.0)
         self.calibration = calibration
-        # Distinct spun-looking phrases: key -> (evidence, whether the calibration applies,
-        # occurrences). A span's tokens taken by a stronger overlapping span count as a share of
-        # an occurrence, so a phrase counts at most once however often it appears.
-        self._spun: dict[str, tuple[float, bool, float]] = {}
-        # Distinct intact spinnable words: key -> (weight, strongest spun evidence covering
-        # them, whether the calibration applies); None where some occurrence stands uncovered.
-        self._intact: dict[str, tuple[float, float | None, bool]] = {}
+        self._evidence: SpinEvidence | None = None
         self._candidates: list[_Candidate] = []
         self._words = 0
         self._edits = 0
@@ -376,75 +289,19 @@ class SpinMeter:
             analysis = self.restorer.restore_segment(result.text).analysis
             if analysis is None:
                 return
-        tokens = analysis.tokens
-        spans = self._spans(analysis)
-        best: dict[int, _Best] = {}
-        for span in spans:
-            for t in range(span.start, span.end):
-                if t not in best or span.effective > best[t].effective:
-                    best[t] = span
-        self._count_spun(best)
-        self._count_intact(tokens, best)
+        spans = self.evidence.add(analysis)
         self._collect(result, analysis, spans)
 
-    def _spans(self, analysis: SegmentAnalysis) -> list[_Best]:
-        """Return every piece of evidence in a segment: lattice spans, deny list, signatures."""
-        tokens = analysis.tokens
-        shift = self.calibration
-        spans: list[_Best] = []
-        for slot, slot_scores in zip(analysis.slots, analysis.scores, strict=True):
-            ev = max(s.evidence for s in slot_scores)
-            key = "span: " + _key(tokens, slot.start, slot.end)
-            spans.append(_Best(ev + shift, ev, True, slot.start, slot.end, key))
-        for start, end in analysis.denied:
-            key = "deny: " + _key(tokens, start, end)
-            spans.append(_Best(CERTAIN, CERTAIN, False, start, end, key))
-        for i in _broken_articles(tokens):
-            key = "article: " + _key(tokens, i, i + 2)
-            spans.append(_Best(ARTICLE_EVIDENCE, ARTICLE_EVIDENCE, False, i, i + 2, key))
-        for i in _broken_prepositions(tokens):
-            key = "preposition: " + _key(tokens, i, i + 2)
-            spans.append(_Best(PREPOSITION_EVIDENCE, PREPOSITION_EVIDENCE, False, i, i + 2, key))
-        return spans
-
-    def _effective(self, evidence: float, shifted: bool) -> float:
-        return evidence + self.calibration if shifted else evidence
-
-    def _count_spun(self, best: Mapping[int, _Best]) -> None:
-        """Add each distinct phrase's share of the tokens it covers, with its best evidence."""
-        shares: dict[str, tuple[_Best, float]] = {}
-        for span in best.values():
-            known = shares.get(span.key)
-            share = 1.0 / (span.end - span.start) + (known[1] if known else 0.0)
-            strongest = span if known is None or span.effective > known[0].effective else known[0]
-            shares[span.key] = (strongest, share)
-        for key, (span, share) in shares.items():
-            old = self._spun.get(key)
-            if old is not None and self._effective(old[0], old[1]) > span.effective:
-                self._spun[key] = (old[0], old[1], old[2] + share)
-            else:
-                self._spun[key] = (span.evidence, span.shifted, (old[2] if old else 0.0) + share)
-
-    def _count_intact(self, tokens: Sequence[Token], best: Mapping[int, _Best]) -> None:
-        """Add the distinct spinnable words, with the spun evidence covering them, if any."""
-        canonicals = _canonical_table(self.restorer.table)
-        for start, end, weight in _intact_spans(tokens, canonicals, self.restorer.config):
-            covering = [best[t] for t in range(start, end) if t in best]
-            top = max(covering, key=lambda b: b.effective) if covering else None
-            key = _key(tokens, start, end)
-            old = self._intact.get(key)
-            if old is None:
-                ev, shifted = (top.evidence, top.shifted) if top else (None, False)
-            elif old[1] is None or top is None:
-                ev, shifted = None, False  # left alone somewhere: the word was passed up
-            elif self._effective(old[1], old[2]) >= top.effective:
-                ev, shifted = old[1], old[2]
-            else:
-                ev, shifted = top.evidence, top.shifted
-            self._intact[key] = (max(weight, old[0]) if old else weight, ev, shifted)
+    @property
+    def evidence(self) -> SpinEvidence:
+        """The evidence taken so far (:class:`~restorer.spin.SpinEvidence`), made on first use."""
+        if self._evidence is None:
+            restorer = self.restorer
+            self._evidence = SpinEvidence(restorer.table, restorer.config, self.calibration)
+        return self._evidence
 
     def _collect(
-        self, result: SegmentResult, analysis: SegmentAnalysis, spans: Sequence[_Best]
+        self, result: SegmentResult, analysis: SegmentAnalysis, spans: Sequence[Evidence]
     ) -> None:
         """Keep the strongest spans, without overlaps.
 
@@ -498,30 +355,7 @@ class SpinMeter:
             calibration: the shift to apply instead of the meter's own (the calibration
                 benchmark scores one set of evidence at several shifts).
         """
-        shift = self.calibration if calibration is None else calibration
-        config = self.restorer.config
-        coverage = SPUN_FORM_COVERAGE
-        b = PRIOR_WEIGHT
-        a = config.spin_prior * b
-        spun = [
-            (ev + shift if shifted else ev, min(share, 1.0))
-            for ev, shifted, share in self._spun.values()
-        ]
-        intact = [
-            (None if ev is None else ev + shift if shifted else ev, weight)
-            for weight, ev, shifted in self._intact.values()
-        ]
-        rho = config.spin_prior
-        for _ in range(200):
-            ch = channel(rho)
-            s = sum(share * _sigmoid(ev + ch) for ev, share in spun)
-            k = sum(w if ev is None else w * (1.0 - _sigmoid(ev + ch)) for ev, w in intact)
-            new = (s / coverage + a) / (s / coverage + k + b)
-            new = min(max(new, 1e-6), _MAX_RATE)
-            if abs(new - rho) < 1e-7:
-                return new
-            rho = new
-        return rho
+        return self.evidence.spin_score(calibration)
 
     def report(self) -> SpinReport:
         """Return the report on everything added so far."""
@@ -568,11 +402,6 @@ class _Intervals:
         return True
 
 
-def _key(tokens: Sequence[Token], start: int, end: int) -> str:
-    """Return tokens ``[start, end)`` as the meter counts a phrase: lower case, one space."""
-    return " ".join(t.text.lower().replace("\u2019", "'") for t in tokens[start:end])
-
-
 def _suggestion(tokens: Sequence[Token], slot: Slot, scores: Sequence[Score]) -> tuple[str, Source]:
     """Return the likeliest original of a candidate span (as the scorer ranks them), and its row."""
     top = max(zip(slot.candidates, scores, strict=True), key=lambda cs: (cs[1].base, cs[0].text))[0]
@@ -594,68 +423,6 @@ def _edit_candidate(edit: Edit, evidence: float) -> _Candidate:
     return _Candidate(
         evidence, edit.start, edit.end, edit.spun, edit.replacement, True, edit.source
     )
-
-
-def _broken_articles(tokens: Sequence[Token]) -> list[int]:
-    """Return the indices of articles that disagree with the common word after them."""
-    found = []
-    for i in range(len(tokens) - 1):
-        art, word = tokens[i], tokens[i + 1]
-        if art.text.lower() not in ("a", "an") or art.ws != " " or word.protected:
-            continue
-        w = word.text
-        if len(w) < _ARTICLE_MIN_LETTERS or not w.isalpha() or w.isupper():
-            continue
-        expected = article_for(w)
-        if expected is None or expected == art.text.lower():
-            continue
-        if mean_zipf(w) >= _ARTICLE_MIN_ZIPF:
-            found.append(i)
-    return found
-
-
-def _broken_prepositions(tokens: Sequence[Token]) -> list[int]:
-    """Return the indices of ``of`` or ``with`` followed at once by ``of``, ``with`` or ``to``.
-
-    Only a plain space may separate the two, and the second must be a word of its own
-    (``of to-do`` is not the signature).
-    """
-    found = []
-    for i in range(len(tokens) - 1):
-        first, second = tokens[i], tokens[i + 1]
-        if first.ws != " " or first.protected or second.protected:
-            continue
-        if (first.text.lower(), second.text.lower()) not in _PREPOSITION_PAIRS:
-            continue
-        if not second.ws and i + 2 < len(tokens) and tokens[i + 2].text[:1] in _DASHES:
-            continue
-        found.append(i)
-    return found
-
-
-def _intact_spans(
-    tokens: Sequence[Token], canonicals: PhraseTable, config: RestorerConfig
-) -> list[tuple[int, int, float]]:
-    """Return the spans of words the tables know as originals, with their weight.
-
-    Longest match first. The weight is the best prior of the rows proposing the original: an
-    intact word is a chance the spinner passed up only as far as the tables tie it to a swap,
-    and a word they propose only weakly (``agency`` for ``company``, prior 0.2) says little.
-    """
-    spans = []
-    i = 0
-    while i < len(tokens):
-        tok = tokens[i]
-        if tok.protected or not is_word(tok.text):
-            i += 1
-            continue
-        matches = canonicals.lookup(tokens, i, config.max_span_tokens)
-        if matches:
-            spans.append((i, i + matches[0].length, matches[0].row.prior))
-            i += matches[0].length
-        else:
-            i += 1
-    return spans
 
 
 @functools.lru_cache(maxsize=8)
