@@ -55,14 +55,14 @@ POINTS_OUT = RESULTS / "calibration-lm-points.json"
 
 GRID: dict[str, list[Any]] = {
     "lm_propose_evidence_offset": [3.0, 4.0],
-    "lm_link_prior": [0.002, 0.02],
     "lm_coverage": [0.03, 0.05, 0.1],
     "lm_max_spin_rate": [0.99],
-    "lm_spin_prior_weight": [20.0, 40.0],
+    "lm_detector_weight": [0.0, 2.0, 4.0, 6.0],
 }
 #: The same without the model's proposals, for comparison (not chosen from).
 BASELINE_GRID: dict[str, list[Any]] = {
     "lm_propose": [False],
+    "lm_detector_weight": [0.0],
     "lm_coverage": [0.03, 0.05, 0.1],
     "lm_max_spin_rate": [0.99],
 }
@@ -70,7 +70,7 @@ MARGIN_AXES = (
     "lm_propose_evidence_offset",
     "lm_coverage",
     "lm_max_spin_rate",
-    "lm_spin_prior_weight",
+    "lm_detector_weight",
 )
 SAFE_DAMAGE = 0.0  # the chosen point edits no clean text (the project's first rule)
 MAX_DAMAGE = 0.5

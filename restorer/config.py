@@ -8,6 +8,7 @@ run of that benchmark.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, fields, replace
 from pathlib import Path
 from typing import Any
@@ -156,6 +157,12 @@ class RestorerConfig:
         lm_propose_evidence_offset: ``lm`` tier: the part of the model's gain (nats) on its
             own proposals that does not count as evidence of spinning (``lm_evidence_offset``
             for table rows). Calibrated.
+        lm_detector_weight: ``lm`` tier: its spin rate is at least this many times the
+            detector's spin score of the segment (:mod:`restorer.spin`: the ``fast`` tier's
+            evidence, with the intact words a spinner would have touched counted against it),
+            which stays near zero on clean text however short and rises on a short spun
+            paragraph that the tier's own estimate leaves at the prior. 0 turns it off.
+            Calibrated.
         quotes: text inside quotation marks: ``"auto"`` estimates a separate spin rate there
             from the evidence inside the quotes (many spinners leave quotations alone, others
             rewrite them), and another for the text around them, both drawn toward the
@@ -206,6 +213,7 @@ class RestorerConfig:
     lm_two_hop_prior: float = 0.0
     lm_lemma_prior: float = 0.0
     lm_propose_evidence_offset: float = 4.0
+    lm_detector_weight: float = 0.0
     quotes: str = "auto"
 
     def __post_init__(self) -> None:
@@ -232,6 +240,10 @@ class RestorerConfig:
         for name in ("lm_two_hop_prior", "lm_lemma_prior"):
             if not 0.0 <= getattr(self, name) < 1.0:
                 raise ValueError(f"{name} must be in [0, 1), not {getattr(self, name)!r}")
+        if not 0.0 <= self.lm_detector_weight < math.inf:
+            raise ValueError(
+                f"lm_detector_weight must be 0 or more, not {self.lm_detector_weight!r}"
+            )
         if not 0.0 < self.lm_coverage <= 1.0:
             raise ValueError(f"lm_coverage must be in (0, 1], not {self.lm_coverage!r}")
         object.__setattr__(self, "tables", tuple(Path(p) for p in self.tables))

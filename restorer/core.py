@@ -38,6 +38,7 @@ from restorer.score import (
     quote_channels,
     without_strongest,
 )
+from restorer.spin import EVIDENCE_CALIBRATION, SpinEvidence
 from restorer.table import PhraseTable, load_optional_table, load_table
 from restorer.tokenize import Token, count_words, is_clitic, iter_segments, split_segments
 
@@ -205,6 +206,8 @@ class Restorer:
         )
         self._margin = cfg.lm_margin if lm else cfg.min_margin
         self._robust = cfg.lm_spin_robust if lm else cfg.spin_robust
+        self._detector_weight = cfg.lm_detector_weight if lm else 0.0
+        self._detector: Restorer | None = None
         # how quotations are judged (see quote_channels), made once rather than per segment
         self._quote_rates = self._rates.with_options(quotes=cfg.quotes if lm else "restore")
 
@@ -378,6 +381,9 @@ class Restorer:
                 phrases = [span_text(tokens, a, b) for a, b, _ in evidence]
                 counted = without_strongest(evidence, phrases, alone)
             rho = estimate_spin_rate(n_words, counted, self._rates)
+            if self._detector_weight > 0.0:
+                floor = self._detector_weight * self._detector_rate(text)
+                rho = max(rho, min(floor, self._rates.max_spin_rate))
         channels = quote_channels(tokens, slots, evidence, rho, self._quote_rates)
         choices = decode(len(tokens), slots, scores, channels, self._margin)
         if forced:
@@ -391,6 +397,29 @@ class Restorer:
         denied = (*((c.slot.start, c.slot.end) for c in forced), *flagged)
         analysis = SegmentAnalysis(tokens, slots, scores, denied)
         return SegmentResult(0, text, restored, edits, rho, n_words, (), analysis)
+
+    def _detector_rate(self, text: str) -> float:
+        """The detector's spin rate of a segment: the ``fast`` tier's evidence, for and against.
+
+        The restorer's own estimate divides the evidence by every word, scaled by a guess at
+        how many swaps the tables can see (``lm_coverage``), so on a short paragraph it either
+        stays at the prior or, past a few phrases, jumps to the bound. The detector's rate
+        (:class:`~restorer.spin.SpinEvidence`) counts the words the tables know as originals
+        that stand intact as evidence against spinning: it stays near zero on clean text however
+        short, and rises with the share of spinnable words that look swapped. The ``fast`` tier
+        reads the segment with this restorer's tables (a small fraction of the model's time).
+        """
+        if self._detector is None:  # the fast tier, on this restorer's tables as loaded
+            detector = Restorer(self.config.with_options(model="fast"), graph=self._graph)
+            detector._table, detector._span = self.table, self._span
+            self._detector = detector
+        detector = self._detector
+        analysis = detector._restore_pass(text).analysis
+        if analysis is None:  # not English: nothing the tables say counts
+            return 0.0
+        evidence = SpinEvidence(detector.table, detector.config, EVIDENCE_CALIBRATION["fast"])
+        evidence.add(analysis)
+        return evidence.spin_score()
 
     def _read_so_far(
         self, tokens: Sequence[Token], slots: Sequence[Slot], near: set[int]
