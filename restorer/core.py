@@ -382,8 +382,10 @@ class Restorer:
                 counted = without_strongest(evidence, phrases, alone)
             rho = estimate_spin_rate(n_words, counted, self._rates)
             if self._detector_weight > 0.0:
-                floor = self._detector_weight * self._detector_rate(text)
-                rho = max(rho, min(floor, self._rates.max_spin_rate))
+                # only what the detector finds beyond the prior: text without evidence either
+                # way (no spinnable word, no swap) scores the prior, and keeps the tier's own rate
+                excess = self._detector_rate(text) - self.config.spin_prior
+                rho = max(rho, min(self._detector_weight * excess, self._rates.max_spin_rate))
         channels = quote_channels(tokens, slots, evidence, rho, self._quote_rates)
         choices = decode(len(tokens), slots, scores, channels, self._margin)
         if forced:
