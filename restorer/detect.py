@@ -49,10 +49,12 @@ estimate of a mixing share). It reads as "the share of the words a spinner would
 look touched": about zero for clean text, mostly 0.1 to 0.6 for spun text. :data:`RISK_BANDS` cut it
 into risk levels.
 
-Restoration is not changed by any of this: the edits in a report are exactly those the restorer
-makes, and the restorer's own rate is reported beside the score as ``restore_spin_rate``.
-Detection reads the tokens, candidate spans and scores restoring computed
-(:class:`~restorer.core.SegmentAnalysis`) instead of building them again.
+A report does not change restoration: the edits in it are exactly those the restorer makes,
+and the restorer's own rate is reported beside the score as ``restore_spin_rate``. (The ``lm``
+tier does take this rate into its own, as a lower bound: ``lm_detector_weight``.) The evidence
+and the score are :class:`~restorer.spin.SpinEvidence`'s; detection reads the tokens,
+candidate spans and scores restoring computed (:class:`~restorer.core.SegmentAnalysis`)
+instead of building them again, and adds the report.
 """
 
 from __future__ import annotations

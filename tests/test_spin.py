@@ -64,7 +64,7 @@ def test_spin_evidence_alone_gives_the_meters_score():
 
 
 def test_the_detector_lifts_a_short_spun_paragraphs_rate():
-    alone = lm_restorer().restore_segment(SPUN)
+    alone = lm_restorer(lm_detector_weight=0.0).restore_segment(SPUN)
     lifted = lm_restorer(lm_detector_weight=4.0).restore_segment(SPUN)
     excess = detector_score(SPUN) - BASE.spin_prior
     assert alone.spin_rate < 4.0 * excess  # the tier's own estimate stays lower
@@ -73,7 +73,7 @@ def test_the_detector_lifts_a_short_spun_paragraphs_rate():
 
 
 def test_the_detector_leaves_clean_text_at_the_tiers_own_rate():
-    alone = lm_restorer().restore_segment(CLEAN)
+    alone = lm_restorer(lm_detector_weight=0.0).restore_segment(CLEAN)
     lifted = lm_restorer(lm_detector_weight=4.0).restore_segment(CLEAN)
     assert detector_score(CLEAN) < BASE.spin_prior  # nothing beyond the prior to count
     assert lifted.spin_rate == alone.spin_rate
@@ -82,7 +82,7 @@ def test_the_detector_leaves_clean_text_at_the_tiers_own_rate():
 
 def test_the_fast_tier_has_no_floor():
     fast = Restorer(BASE.with_options(lm_detector_weight=4.0), table=TABLE)
-    plain = Restorer(BASE, table=TABLE)
+    plain = Restorer(BASE.with_options(lm_detector_weight=0.0), table=TABLE)
     assert fast.restore_segment(SPUN).spin_rate == plain.restore_segment(SPUN).spin_rate
 
 
