@@ -55,7 +55,8 @@ POINTS_OUT = RESULTS / "calibration-lm-points.json"
 
 GRID: dict[str, list[Any]] = {
     "lm_propose_evidence_offset": [3.0, 4.0],
-    "lm_coverage": [0.03, 0.05, 0.1],
+    "lm_propose_top": [10, 50],
+    "lm_coverage": [0.03, 0.05],
     "lm_max_spin_rate": [0.99],
     "lm_detector_weight": [0.0, 2.0, 4.0, 6.0],
 }

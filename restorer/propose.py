@@ -34,6 +34,7 @@ from typing import NamedTuple
 from restorer.candidates import Candidate, Slot, span_text
 from restorer.config import RestorerConfig
 from restorer.graph import Link, SynonymGraph
+from restorer.inflect import analyses
 from restorer.table import Row
 from restorer.tokenize import Token
 
@@ -135,6 +136,8 @@ class ModelProposer:
             for text in self._originals(spun, word):
                 if not spun_words.isdisjoint(text.split()):
                     continue
+                if not _same_form(spun, text):
+                    continue
                 link = self.graph.link(spun, text)
                 prior = self._priors[link] if link is not None else 0.0
                 if prior <= 0.0:
@@ -159,6 +162,33 @@ class ModelProposer:
         first = word.lower()
         phrases = [n for n in self.graph.neighbours(spun) if n.startswith(first + " ")]
         return [first, *sorted(phrases)[: self.config.lm_propose_max]]
+
+
+#: Inflections a spinner carries over from the original to its synonym (``mentioned`` for
+#: ``said``, ``firms`` for ``companies``): a written word in only these forms was not swapped
+#: for a word that cannot take them.
+_CARRIED = frozenset({"VBD", "VBN", "VBG", "VBZ", "NNS"})
+
+
+def _same_form(spun: str, text: str) -> bool:
+    """Return whether a one-word proposal could stand in the written word's form.
+
+    Linked through a lemma, ``seasoned`` (``season``, past tense) reaches ``while`` (a noun and
+    a verb's base form): a spinner replacing ``while`` would have written ``season``. Where
+    every reading of the written word is such an inflection and no reading of the proposal
+    shares one, the proposal is no original.
+
+    >>> _same_form("seasoned", "while"), _same_form("mentioned", "said")
+    (False, True)
+    >>> _same_form("firms", "companies"), _same_form("highest", "top")
+    (True, True)
+    """
+    if " " in spun or " " in text:
+        return True
+    written = {a.tag for a in analyses(spun.lower())}
+    if not written or not written <= _CARRIED:
+        return True
+    return not written.isdisjoint(a.tag for a in analyses(text.lower()))
 
 
 _LINK_NAMES = {
