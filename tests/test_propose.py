@@ -149,6 +149,28 @@ def test_nothing_is_proposed_where_the_graph_knows_no_word() -> None:
     assert proposals("It fell on Wall Clock today.") == []
 
 
+def test_a_proposal_must_fit_the_written_words_inflection() -> None:
+    # "seasoned" reaches "while" through its lemma (season ~ while), and the model finds
+    # "while" likely there; but a spinner replacing "while" would have written "season".
+    # "mentioned" for "said" keeps the past tense, and "firms" for "companies" the plural.
+    graph = SynonymGraph(
+        {"season": "while", "while": "season", "mention": "say", "firm": "company"}
+    )
+    preferred = {("they", "while"): -0.5, ("they", "said"): -0.5, ("two", "companies"): -0.5}
+    stand_in = BigramModel(preferred, other=-9.0, vocabulary=[" while", " said", " companies"])
+    cfg = config()
+    scorer = LMScorer(cfg, model=stand_in)
+
+    def found(text: str) -> list[list[str]]:
+        tokens = tokenize(text)
+        slots = ModelProposer(graph, cfg).propose(tokens, scorer.read(tokens))
+        return [[c.text for c in s.candidates] for s in slots]
+
+    assert found("They seasoned it well.") == []
+    assert found("They mentioned it well.") == [["said"]]
+    assert found("The two firms merged.") == [["companies"]]
+
+
 # -- restoring with proposals --------------------------------------------------------------------
 
 
