@@ -207,7 +207,6 @@ class Restorer:
         self._margin = cfg.lm_margin if lm else cfg.min_margin
         self._robust = cfg.lm_spin_robust if lm else cfg.spin_robust
         self._detector_weight = cfg.lm_detector_weight if lm else 0.0
-        self._detector: Restorer | None = None
         # how quotations are judged (see quote_channels), made once rather than per segment
         self._quote_rates = self._rates.with_options(quotes=cfg.quotes if lm else "restore")
 
@@ -336,6 +335,7 @@ class Restorer:
                     near.update(range(i - reach, i + reach + 1))
             slots = [s for s in slots if not near.isdisjoint(range(s.start, s.end))]
             seen = self._read_so_far(tokens, slots, near)
+        table_slots = slots  # what the fast tier would score: the detector's evidence
         reading = None
         proposer = self.proposer
         if proposer is not None:
@@ -384,7 +384,8 @@ class Restorer:
             if self._detector_weight > 0.0:
                 # only what the detector finds beyond the prior: text without evidence either
                 # way (no spinnable word, no swap) scores the prior, and keeps the tier's own rate
-                excess = self._detector_rate(text) - self.config.spin_prior
+                detected = self._detector_rate(tokens, table_slots, forced, flagged)
+                excess = detected - self.config.spin_prior
                 rho = max(rho, min(self._detector_weight * excess, self._rates.max_spin_rate))
         channels = quote_channels(tokens, slots, evidence, rho, self._quote_rates)
         choices = decode(len(tokens), slots, scores, channels, self._margin)
@@ -400,7 +401,13 @@ class Restorer:
         analysis = SegmentAnalysis(tokens, slots, scores, denied)
         return SegmentResult(0, text, restored, edits, rho, n_words, (), analysis)
 
-    def _detector_rate(self, text: str) -> float:
+    def _detector_rate(
+        self,
+        tokens: list[Token],
+        slots: Sequence[Slot],
+        forced: Sequence[Choice],
+        flagged: Sequence[tuple[int, int]],
+    ) -> float:
         """The detector's spin rate of a segment: the ``fast`` tier's evidence, for and against.
 
         The restorer's own estimate divides the evidence by every word, scaled by a guess at
@@ -408,19 +415,16 @@ class Restorer:
         stays at the prior or, past a few phrases, jumps to the bound. The detector's rate
         (:class:`~restorer.spin.SpinEvidence`) counts the words the tables know as originals
         that stand intact as evidence against spinning: it stays near zero on clean text however
-        short, and rises with the share of spinnable words that look swapped. The ``fast`` tier
-        reads the segment with this restorer's tables (a small fraction of the model's time).
+        short, and rises with the share of spinnable words that look swapped. ``slots`` are the
+        tables' (no model proposals); they are scored as the ``fast`` tier scores them, less
+        those the deny list took, which count as the ``fast`` tier counts them.
         """
-        if self._detector is None:  # the fast tier, on this restorer's tables as loaded
-            detector = Restorer(self.config.with_options(model="fast"), graph=self._graph)
-            detector._table, detector._span = self.table, self._span
-            self._detector = detector
-        detector = self._detector
-        analysis = detector._restore_pass(text).analysis
-        if analysis is None:  # not English: nothing the tables say counts
-            return 0.0
-        evidence = SpinEvidence(detector.table, detector.config, EVIDENCE_CALIBRATION["fast"])
-        evidence.add(analysis)
+        denied = (*((c.slot.start, c.slot.end) for c in forced), *flagged)
+        taken = {t for start, end in denied for t in range(start, end)}
+        slots = [s for s in slots if taken.isdisjoint(range(s.start, s.end))]
+        scores = FrequencyScorer(self.config).score(tokens, slots)
+        evidence = SpinEvidence(self.table, self.config, EVIDENCE_CALIBRATION["fast"])
+        evidence.add(SegmentAnalysis(tokens, slots, scores, denied))
         return evidence.spin_score()
 
     def _read_so_far(

@@ -72,7 +72,7 @@ from restorer.core import Restorer, SegmentAnalysis, SegmentResult, _check_text
 from restorer.edits import Edit, Source
 from restorer.language import NOT_ENGLISH_NOTE
 from restorer.render import match_case
-from restorer.score import Score, channel
+from restorer.score import Score, _sigmoid, channel
 from restorer.spin import (
     ARTICLE_EVIDENCE,
     EVIDENCE_CALIBRATION,
@@ -81,7 +81,6 @@ from restorer.spin import (
     SPUN_FORM_COVERAGE,
     Evidence,
     SpinEvidence,
-    _sigmoid,
 )
 from restorer.tokenize import Token, split_segments
 

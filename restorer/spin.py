@@ -17,7 +17,6 @@ It depends on the tables, the config and the tokens only, never on a restorer.
 
 from __future__ import annotations
 
-import math
 import weakref
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, NamedTuple
@@ -25,7 +24,7 @@ from typing import TYPE_CHECKING, NamedTuple
 from restorer.config import RestorerConfig
 from restorer.lists import CERTAIN
 from restorer.render import article_for
-from restorer.score import channel, mean_zipf, prior_log_odds
+from restorer.score import _sigmoid, channel, mean_zipf, prior_log_odds
 from restorer.table import PhraseTable, Row
 from restorer.tokenize import Token, is_word
 
@@ -87,13 +86,6 @@ _PREPOSITION_PAIRS = frozenset(
     (first, second) for first in ("of", "with") for second in ("of", "with", "to")
 )
 _DASHES = frozenset("-\u2010\u2011\u2012\u2013\u2014")
-
-
-def _sigmoid(x: float) -> float:
-    if x >= 0:
-        return 1.0 / (1.0 + math.exp(-x))
-    z = math.exp(x)
-    return z / (1.0 + z)
 
 
 # Canonical-phrase tables, built once per phrase table (tables are immutable).
