@@ -38,6 +38,9 @@ PAIRS = [
     ("white", "pale"),
     ("year", "12 months"),
     ("bridge", "span"),
+    ("should", "ought to"),
+    ("handle", "deal with"),
+    ("home", "residence"),
 ]
 
 
@@ -287,6 +290,49 @@ def test_a_long_rewrite_is_left():
     assert [d.reason for d in result.differences] == ["long rewrite"]
     assert result.text.startswith("Officials said the ")
     assert result.text.endswith("years, a report says.")
+
+
+def test_a_chain_of_linked_swaps_longer_than_max_tokens_is_restored():
+    # seven words for five, but each piece a swap the graph links: spinning, not a rewrite
+    source = "Officials should handle storm traffic."
+    assert restore("Officers ought to deal with tempest visitors.", source).text == source
+
+
+def test_a_chain_with_a_piece_the_graph_does_not_link_is_a_long_rewrite():
+    spun = "Officers ought to deal with bad weather visitors."
+    result = restore(spun, "Officials should handle storm traffic.")
+    assert result.text == spun
+    assert [d.reason for d in result.differences] == ["long rewrite"]
+
+
+def test_words_a_spinner_moved_are_put_back_in_the_sources_order():
+    source = "Across the whole city, officials expect heavy traffic on the bridge."
+    spun = "Officials expect heavy traffic on the bridge across the whole metropolis."
+    result = restore(spun, source)
+    assert result.text == source
+    assert result.differences == []
+
+
+def test_a_moved_passage_needs_the_same_content_words():
+    # the copy dropped "On Monday" and added a clause of its own: nothing moved
+    source = "On Monday, traffic stopped during the storm."
+    spun = "Traffic stopped throughout the tempest, officers mentioned on Monday."
+    result = restore(spun, source)
+    assert result.text.endswith("officers mentioned on Monday.")
+    assert ("", "On Monday,", "dropped") in reasons(result)
+
+
+def test_a_number_and_a_half_is_the_same_number_in_digits():
+    source = "The spacewalk lasted 3.5 hours."
+    assert restore("The spacewalk lasted three and a half hours.", source).text == source
+    updated = restore("The spacewalk lasted three and a half hours.", "It lasted 4.5 hours.")
+    assert ("three and a half", "4.5", "number") in reasons(updated)
+
+
+def test_a_name_two_thesaurus_hops_away_is_restored():
+    # residence ~ home ~ house: the spinner's thesaurus is not the shipped one
+    source = "A statement from the White House followed."
+    assert restore("A statement from the White Residence followed.", source).text == source
 
 
 def test_max_tokens_sets_how_long_a_swap_may_be():
