@@ -313,6 +313,23 @@ def test_words_a_spinner_moved_are_put_back_in_the_sources_order():
     assert result.differences == []
 
 
+def test_two_stretches_that_traded_places_are_put_back():
+    source = "The launch is set for Tuesday, July 21, officials said."
+    spun = "The launch is set for the 21st of July, Tuesday, officers mentioned."
+    assert restore(spun, source).text == source
+    # with another date it is an update, not a move: both stretches are left
+    updated = restore(spun.replace("21st", "22nd"), source)
+    assert updated.text.startswith("The launch is set for the 22nd of July, Tuesday,")
+    assert [d.reason for d in updated.differences] == ["number", "number"]
+
+
+def test_house_style_in_two_places_is_no_move():
+    spun = "The U.S. team met the US envoy."
+    result = restore(spun, "The US team met the U.S. envoy.")
+    assert result.text == spun
+    assert [d.reason for d in result.differences] == ["punctuation", "punctuation"]
+
+
 def test_a_moved_passage_needs_the_same_content_words():
     # the copy dropped "On Monday" and added a clause of its own: nothing moved
     source = "On Monday, traffic stopped during the storm."
