@@ -152,15 +152,16 @@ class CachedLM:
     ) -> Any:
         """Score like the wrapped model, computing only what is not memoised yet.
 
-        Memoised top lists are kept at the length first asked for; a later call asking for
-        more at the same place would get the shorter list (the calibration keeps ``k`` fixed).
+        A memoised top list shorter than ``k`` was made for a smaller ``k``: it is computed
+        again at ``k`` (and kept at that length), so a grid point asking for the model's 50
+        likeliest tokens never gets the 10 an earlier point asked for. Each call gets ``k``.
         """
         from restorer.lm import TreeScores
 
         keys = _prefix_keys(trunk)
         want = [i for i in wanted if 1 <= i < len(trunk) and keys[i] not in self.positions]
         tops = [i for i in top if 1 <= i < len(trunk) and k] if k else []
-        want_top = [i for i in tops if keys[i - 1] not in self.top]
+        want_top = [i for i in tops if len(self.top.get(keys[i - 1], ())) < k]
         missing = list(
             dict.fromkeys(b for b in branches if (keys[b.fork - 1], b.tokens) not in self.branches)
         )

@@ -211,3 +211,33 @@ def test_corpus_mix_has_the_share_asked_for_and_repeats_nothing(run_corpus, shar
     if n_spun > 1:  # spread through the mix, not bunched at one end
         where = [i for i, kind in enumerate(kinds) if kind == "spun"]
         assert where[0] < len(docs) / 2 < where[-1]
+
+
+class _TopModel:
+    """A stand-in model: the top list at any position is tokens 0, 1, 2, ... (k of them)."""
+
+    name = "stand-in"
+
+    def __init__(self) -> None:
+        self.calls = 0
+
+    def score_tree(self, trunk: Any, branches: Any, wanted: Any, top: Any = (), k: int = 0) -> Any:
+        from restorer.lm import TreeScores
+
+        self.calls += 1
+        found = {i: tuple((t, -float(t)) for t in range(k)) for i in top}
+        return TreeScores([0.0] * len(trunk), [0.0] * len(branches), found)
+
+
+def test_the_lm_memo_never_serves_a_shorter_top_list_than_asked(tmp_path: Path) -> None:
+    # a grid point asking for the model's 50 likeliest tokens must not get the 10 an earlier
+    # point memoised at the same place
+    for module in _benchmark("calibrate_lm"):
+        model = _TopModel()
+        cached = module.CachedLM(model, tmp_path / "memo.pkl")
+        trunk = [5, 6, 7, 8]
+        assert len(cached.score_tree(trunk, [], [], top=[2], k=2).top[2]) == 2
+        assert len(cached.score_tree(trunk, [], [], top=[2], k=4).top[2]) == 4
+        calls = model.calls
+        assert len(cached.score_tree(trunk, [], [], top=[2], k=3).top[2]) == 3
+        assert model.calls == calls  # a longer memo serves a shorter ask
