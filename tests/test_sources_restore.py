@@ -311,6 +311,13 @@ def test_words_a_spinner_moved_are_put_back_in_the_sources_order():
     result = restore(spun, source)
     assert result.text == source
     assert result.differences == []
+    # both ends of the move say so: one takes the copy's words out, the other puts them back
+    assert [e.source.kind.endswith("(moved)") for e in result.edits] == [True, True]
+
+
+def test_an_edit_that_is_no_move_does_not_say_moved():
+    result = restore(SPUN, SOURCE)
+    assert result.edits and not any("moved" in e.source.kind for e in result.edits)
 
 
 def test_two_stretches_that_traded_places_are_put_back():

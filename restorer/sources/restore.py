@@ -322,14 +322,18 @@ def restore_from_source(
                 reason = reason or ("added" if piece.spun[1] > piece.spun[0] else "dropped")
             judged.append((piece, whole or piece, reason))
             anchored.append(whole is not None)
-    for k in _moved(a, b, judged, anchored, rules):
+    moved = _moved(a, b, judged, anchored, rules)
+    for k in moved:
         judged[k] = (judged[k][0], judged[k][1], None)
+    moved_pieces = {judged[k][0] for k in moved}
     edits: list[Edit] = []
     differences: list[Difference] = []
     for cluster in _clusters(judged):
         reasons = [reason for _, _, reason in cluster if reason is not None]
         if not reasons:
-            edits.append(_edit(a, b, [whole for _, whole, _ in cluster], source_id))
+            wholes = [whole for _, whole, _ in cluster]
+            was_moved = any(piece in moved_pieces for piece, _, _ in cluster)
+            edits.append(_edit(a, b, wholes, source_id, moved=was_moved))
         else:  # a swap widened into a stretch left alone is left with it
             differences.extend(_difference(a, b, s, r or reasons[0]) for s, _, r in cluster)
     differences.extend(_case_differences(a, b, swaps, edits))
@@ -787,12 +791,18 @@ def _difference(a: _Side, b: _Side, swap: Swap, reason: str) -> Difference:
     return Difference(start, end, a.text[start:end], o_start, o_end, b.text[o_start:o_end], reason)
 
 
-def _edit(a: _Side, b: _Side, swaps: Sequence[Swap], source_id: str) -> Edit:
-    """Return the edit that puts back the source's wording over the (overlapping) ``swaps``."""
+def _edit(a: _Side, b: _Side, swaps: Sequence[Swap], source_id: str, moved: bool = False) -> Edit:
+    """Return the edit that puts back the source's wording over the (overlapping) ``swaps``.
+
+    An edit that is one end of a moved passage says so (``source ID [start:end] (moved)``): it
+    takes words out, or puts words in, that the copy has elsewhere.
+    """
     start, _ = a.chars((min(s.spun[0] for s in swaps), 0))
     _, end = a.chars((0, max(s.spun[1] for s in swaps)))
     o_start, _ = b.chars((min(s.original[0] for s in swaps), 0))
     _, o_end = b.chars((0, max(s.original[1] for s in swaps)))
     spun, original = a.text[start:end], b.text[o_start:o_end]
     kind = f"source {source_id} [{o_start}:{o_end}]" if source_id else f"source [{o_start}:{o_end}]"
+    if moved:
+        kind += " (moved)"
     return Edit(start, end, spun, original, Source("source", 0, f"{spun} -> {original}", kind))
