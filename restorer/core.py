@@ -344,10 +344,11 @@ class Restorer:
                 proposed = proposer.propose(seen, reading)
                 slots = merge_slots(tokens, slots, proposed, allow=lists.allow)
         forced, flagged = lists.denied(tokens, 12) if lists else ([], [])
-        if forced or flagged:
-            taken = {t for start, end in flagged for t in range(start, end)}
-            taken.update(t for c in forced for t in range(c.slot.start, c.slot.end))
+        denied = (*((c.slot.start, c.slot.end) for c in forced), *flagged)
+        if denied:  # the deny list's spans are no table's or model's to score
+            taken = {t for start, end in denied for t in range(start, end)}
             slots = [s for s in slots if taken.isdisjoint(range(s.start, s.end))]
+            table_slots = [s for s in table_slots if taken.isdisjoint(range(s.start, s.end))]
         if near is not None:  # the model's proposals away from the replacements too
             slots = [s for s in slots if not near.isdisjoint(range(s.start, s.end))]
         n_words = count_words(tokens)
@@ -384,7 +385,7 @@ class Restorer:
             if self._detector_weight > 0.0:
                 # only what the detector finds beyond the prior: text without evidence either
                 # way (no spinnable word, no swap) scores the prior, and keeps the tier's own rate
-                detected = self._detector_rate(tokens, table_slots, forced, flagged)
+                detected = self._detector_rate(tokens, table_slots, denied)
                 excess = detected - self.config.spin_prior
                 rho = max(rho, min(self._detector_weight * excess, self._rates.max_spin_rate))
         channels = quote_channels(tokens, slots, evidence, rho, self._quote_rates)
@@ -397,16 +398,11 @@ class Restorer:
             )
         edits = self._render(tokens, choices, rho)
         restored = _apply_local(text, edits, 0)
-        denied = (*((c.slot.start, c.slot.end) for c in forced), *flagged)
         analysis = SegmentAnalysis(tokens, slots, scores, denied)
         return SegmentResult(0, text, restored, edits, rho, n_words, (), analysis)
 
     def _detector_rate(
-        self,
-        tokens: list[Token],
-        slots: Sequence[Slot],
-        forced: Sequence[Choice],
-        flagged: Sequence[tuple[int, int]],
+        self, tokens: list[Token], slots: list[Slot], denied: tuple[tuple[int, int], ...]
     ) -> float:
         """The detector's spin rate of a segment: the ``fast`` tier's evidence, for and against.
 
@@ -416,12 +412,10 @@ class Restorer:
         (:class:`~restorer.spin.SpinEvidence`) counts the words the tables know as originals
         that stand intact as evidence against spinning: it stays near zero on clean text however
         short, and rises with the share of spinnable words that look swapped. ``slots`` are the
-        tables' (no model proposals); they are scored as the ``fast`` tier scores them, less
-        those the deny list took, which count as the ``fast`` tier counts them.
+        tables' (no model proposals, none in the deny list's ``denied`` spans); they are scored
+        as the ``fast`` tier scores them, and the denied spans count as the ``fast`` tier
+        counts them.
         """
-        denied = (*((c.slot.start, c.slot.end) for c in forced), *flagged)
-        taken = {t for start, end in denied for t in range(start, end)}
-        slots = [s for s in slots if taken.isdisjoint(range(s.start, s.end))]
         scores = FrequencyScorer(self.config).score(tokens, slots)
         evidence = SpinEvidence(self.table, self.config, EVIDENCE_CALIBRATION["fast"])
         evidence.add(SegmentAnalysis(tokens, slots, scores, denied))

@@ -249,6 +249,14 @@ class _Side:
         """Return how many words tokens ``[lo, hi)`` hold (``know-how`` is one word, ``,`` none)."""
         return sum(1 for chunk in self.stretch(span).split() if is_word(chunk))
 
+    def word_tokens(self, span: tuple[int, int]) -> list[Token]:
+        """Return the tokens ``[lo, hi)`` that are words (punctuation left out)."""
+        return [t for t in self.tokens[span[0] : span[1]] if is_word(t.text)]
+
+    def word_texts(self, span: tuple[int, int]) -> list[str]:
+        """Return the texts of :meth:`word_tokens`."""
+        return [t.text for t in self.word_tokens(span)]
+
 
 @dataclass(frozen=True, slots=True)
 class _Rules:
@@ -265,8 +273,13 @@ class _Rules:
         """Return whether the graph knows ``word`` (any form of it)."""
         return word in self._graph()
 
-    def near(self, written: str, original: str) -> bool:
-        """Return whether the graph links two phrases within two hops (a synonym's synonym)."""
+    def swappable(self, written: str, original: str) -> bool:
+        """Return whether two phrases are the same (in lower case) or linked within two hops.
+
+        Two hops (a synonym's synonym): the spinner's thesaurus is not the shipped one.
+        """
+        if normalise_word(written) == normalise_word(original):
+            return True
         return self._graph().link(written, original) is not None
 
     def linked(self, written: str, original: str) -> bool:
@@ -414,8 +427,8 @@ def _moved(
         for k, (_, _, reason) in enumerate(judged)
         if reason not in {None, "punctuation"} and anchored[k]  # the same words, in place
     ]
-    spun = {k: _content(_words_of(a, judged[k][0].spun)) for k in left}
-    source = {k: _content(_words_of(b, judged[k][0].original)) for k in left}
+    spun = {k: _content(a.word_texts(judged[k][0].spun)) for k in left}
+    source = {k: _content(b.word_texts(judged[k][0].original)) for k in left}
     moved: set[int] = set()
     for x, k in enumerate(left):
         for m in left[x + 1 :]:
@@ -553,8 +566,8 @@ def _swap_chain(a: _Side, b: _Side, swap: Swap, rules: _Rules) -> bool:
     ours: held out on the dev pairs, direct links only leave 7 more tokens); no word is left
     over on either side.
     """
-    s_words = _words_of(a, swap.spun)
-    o_words = _words_of(b, swap.original)
+    s_words = a.word_texts(swap.spun)
+    o_words = b.word_texts(swap.original)
     if not s_words or not o_words or max(len(s_words), len(o_words)) > MAX_CHAIN:
         return False
     reach = [[False] * (len(o_words) + 1) for _ in range(len(s_words) + 1)]
@@ -569,16 +582,9 @@ def _swap_chain(a: _Side, b: _Side, swap: Swap, rules: _Rules) -> bool:
                     if reach[i + k][j + m]:
                         continue
                     o_piece = " ".join(o_words[j : j + m])
-                    if normalise_word(s_piece) == normalise_word(o_piece) or rules.near(
-                        s_piece, o_piece
-                    ):
+                    if rules.swappable(s_piece, o_piece):
                         reach[i + k][j + m] = True
     return reach[-1][-1]
-
-
-def _words_of(side: _Side, span: tuple[int, int]) -> list[str]:
-    """Return the words of tokens ``span`` (punctuation left out)."""
-    return [t.text for t in side.tokens[span[0] : span[1]] if is_word(t.text)]
 
 
 def _artifact(s_text: str, o_text: str) -> bool:
@@ -676,8 +682,7 @@ def _names(side: _Side, span: tuple[int, int]) -> list[bool]:
         token.text[:1].isupper()
         and token.text != "I"
         and not _opens_sentence(side.text, token.start)
-        for token in side.tokens[span[0] : span[1]]
-        if is_word(token.text)
+        for token in side.word_tokens(span)
     ]
 
 
@@ -695,7 +700,7 @@ def _proper_names(side: _Side, span: tuple[int, int], rules: _Rules) -> frozense
     A capitalised word inside a sentence that the synonym graph does not know (``Nvidia``,
     ``Thursday``, ``AP``) is nothing a spinner could write or replace.
     """
-    words = [t for t in side.tokens[span[0] : span[1]] if is_word(t.text)]
+    words = side.word_tokens(span)
     return frozenset(
         t.text.lower()
         for t, named in zip(words, _names(side, span), strict=True)
@@ -709,7 +714,7 @@ def _is_name(side: _Side, span: tuple[int, int]) -> bool:
     Only the first word needs to be inside a sentence: ``Home Finances`` at a sentence's start
     is not told from ``However the``.
     """
-    words = [t for t in side.tokens[span[0] : span[1]] if is_word(t.text)]
+    words = side.word_tokens(span)
     names = _names(side, span)
     return bool(names) and names[0] and all(t.text[:1].isupper() for t in words)
 
@@ -724,11 +729,8 @@ def _renamed(s_text: str, o_text: str, rules: _Rules) -> bool:
     """
     s_words, o_words = s_text.split(), o_text.split()
     if len(s_words) != len(o_words):
-        return rules.near(s_text, o_text)
-    return all(
-        normalise_word(s) == normalise_word(o) or rules.near(s, o)
-        for s, o in zip(s_words, o_words, strict=True)
-    )
+        return rules.swappable(s_text, o_text)
+    return all(rules.swappable(s, o) for s, o in zip(s_words, o_words, strict=True))
 
 
 @functools.cache
