@@ -20,11 +20,16 @@ __all__ = ["Candidate", "Slot", "build_lattice", "merge_slots", "span_text", "te
 
 
 class Candidate(NamedTuple):
-    """A canonical phrase proposed for a span, in table casing (rendering fixes case later)."""
+    """A canonical phrase proposed for a span, in table casing (rendering fixes case later).
+
+    ``rank`` is where the language model placed a proposal of its own among its likeliest
+    tokens there (1: its first choice; :mod:`restorer.propose`), 0 for a table's candidates.
+    """
 
     text: str
     row: Row
     lemma_match: bool
+    rank: int = 0
 
 
 class Slot(NamedTuple):

@@ -281,8 +281,13 @@ class LMScorer:
                     # more than the offset, and then by that excess: its prior is a decision
                     # margin, not knowledge about spinners, and the many proposals the model
                     # finds a little likelier in any prose must not count at all.
+                    # A choice deep in the model's list (its 28th) is a looser guess: it may
+                    # still be restored where the rest of the evidence says the text is spun,
+                    # but it does not say so itself.
                     excess = context - cfg.lm_propose_evidence_offset
-                    wanted = excess + min(frequency, 0.0) if excess > 0 else NO_EVIDENCE
+                    deep = 0 < cfg.lm_propose_evidence_top < cand.rank
+                    counts = excess > 0 and not deep
+                    wanted = excess + min(frequency, 0.0) if counts else NO_EVIDENCE
                     score = score._replace(evidence_bias=wanted - score.evidence)
                 else:
                     score = score._replace(

@@ -19,8 +19,9 @@ What keeps this from rewriting clean prose, where a likelier synonym is always a
 * a link-dependent prior (``lm_link_prior``, ``lm_two_hop_prior``, ``lm_lemma_prior``), low
   enough that the model's preference alone rarely outweighs it;
 * the spin rate: proposals count as evidence of spinning only beyond
-  ``lm_propose_evidence_offset`` nats of the model's preference, so a clean document keeps the
-  low rate its tables give it;
+  ``lm_propose_evidence_offset`` nats of the model's preference, and only among the model's
+  first ``lm_propose_evidence_top`` choices, so a clean document keeps the low rate its tables
+  give it;
 * the scorer reads the words after the span too (``lm_window``), which a left-to-right guess
   cannot.
 """
@@ -149,7 +150,7 @@ class ModelProposer:
                     f"model: {_LINK_NAMES[link]}, the model's {_ordinal(rank)} choice",  # type: ignore[index]
                     table=PROPOSAL_TABLE,
                 )
-                out.append(Candidate(text, row, False))
+                out.append(Candidate(text, row, False, rank))
         return out
 
     def _originals(self, spun: str, word: str) -> list[str]:

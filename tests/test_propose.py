@@ -215,6 +215,27 @@ def test_proposals_are_not_evidence_below_the_offset() -> None:
     assert low.evidence == NO_EVIDENCE
 
 
+def test_only_the_models_first_choices_are_evidence_of_spinning() -> None:
+    cfg = config(spin_rate=None, lm_propose_max=1, lm_propose_min_gain=6.0)
+    stand_in = model()
+    tokens = tokenize("It fell on Wall Road Journal pages.")
+    reading = LMScorer(cfg, model=stand_in).read(tokens)
+    (slot,) = ModelProposer(SynonymGraph(GRAPH), cfg).propose(tokens, reading)
+    (cand,) = slot.candidates
+    # after "Wall" the stand-in likes "clock" best, then "Street"
+    assert (cand.text, cand.rank) == ("street", 2)
+
+    def score(top: int):
+        scorer = LMScorer(cfg.with_options(lm_propose_evidence_top=top), model=stand_in)
+        return scorer.score(tokens, [slot], reading)[0][0]
+
+    counted, deep, every = score(2), score(1), score(0)
+    assert counted.evidence > 0 and every.evidence == counted.evidence
+    assert deep.evidence == NO_EVIDENCE
+    # the choice is still weighed like any other: only the spin rate's evidence differs
+    assert deep.base == counted.base
+
+
 def test_proposals_are_off_with_lm_propose_false_and_in_the_fast_tier() -> None:
     text = "It fell on Wall Road Journal pages."
     assert restorer(lm_propose=False).restore_text(text) == text
@@ -233,6 +254,8 @@ def test_an_allowed_phrase_gets_no_proposal(tmp_path) -> None:
 def test_config_checks_the_proposal_options() -> None:
     with pytest.raises(ValueError, match="lm_link_prior"):
         RestorerConfig(lm_link_prior=0.0)
+    with pytest.raises(ValueError, match="lm_propose_evidence_top"):
+        RestorerConfig(lm_propose_evidence_top=-1)
     with pytest.raises(ValueError, match="lm_two_hop_prior"):
         RestorerConfig(lm_two_hop_prior=1.0)
     with pytest.raises(ValueError, match="lm_propose_span"):
