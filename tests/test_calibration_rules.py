@@ -241,3 +241,16 @@ def test_the_lm_memo_never_serves_a_shorter_top_list_than_asked(tmp_path: Path) 
         calls = model.calls
         assert len(cached.score_tree(trunk, [], [], top=[2], k=3).top[2]) == 3
         assert model.calls == calls  # a longer memo serves a shorter ask
+
+
+def test_every_lm_grid_point_is_a_valid_configuration() -> None:
+    # a misspelt axis or a value out of range would only fail an hour into a grid run
+    from restorer import RestorerConfig
+
+    for module in _benchmark("calibrate_lm"):
+        grids = [module.GRID, module.BASELINE_GRID, *module.EXTRA_GRIDS.values()]
+        for grid in grids:
+            assert set(grid) <= set(RestorerConfig.__dataclass_fields__)
+            for options in module.grid_points(grid):
+                RestorerConfig(**options)
+        assert set(module.MARGIN_AXES) <= set(module.GRID)
