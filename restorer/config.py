@@ -166,8 +166,9 @@ class RestorerConfig:
             many choices count as evidence of spinning (0: all of ``lm_propose_top``); the
             others are still restored where the rest of the evidence says the text is spun.
             At the default ``lm_propose_top`` (10) every proposal counts; it is what keeps a
-            wider list from editing clean text (at 50, no clean edit on the dev set's clean
-            sets, against edits at every point when all 50 count).
+            wider list from editing clean text (at 50 and the shipped constants, no clean
+            edit on the clean sets of ``benchmarks/``, where counting all 50 edited some at
+            every grid point).
         lm_detector_weight: ``lm`` tier: its spin rate is at least this many times the
             detector's spin score of the segment (:mod:`restorer.spin`: the ``fast`` tier's
             evidence, with the intact words a spinner would have touched counted against it),
