@@ -529,7 +529,9 @@ def _row(pair: dict[str, Any], restored: str) -> tuple[str, int, int]:
     return pair["id"], _d(pair["spun"], orig), _d(restored, orig)
 
 
-def batch_reference_figures(dev: Dev, model: str = "auto") -> dict[str, Any]:
+def batch_reference_figures(
+    dev: Dev, model: str = "auto", graph_of: Callable[[str], Any] | None = None
+) -> dict[str, Any]:
     """``restorer batch --reference`` on the spun paragraphs, through the real job.
 
     The spun paragraphs are restored against a reference of every distinct original and every
@@ -537,6 +539,8 @@ def batch_reference_figures(dev: Dev, model: str = "auto") -> dict[str, Any]:
     against themselves, where each would find itself): a clean text must come out unchanged,
     whatever look-alike the reference holds. A record without a source falls back to the
     restorer's tier (``model``: ``auto``, the command's default, is ``lm`` where installed).
+    ``graph_of`` is ``sources_restore.held_out_graphs`` of ``dev.pairs`` where the caller has
+    built it already.
     """
     import json
     import tempfile
@@ -575,7 +579,7 @@ def batch_reference_figures(dev: Dev, model: str = "auto") -> dict[str, Any]:
     doc_reference = documents(dev)[0].reference
     out_docs = run([{"id": d["id"], "text": d["spun"]} for d in docs], doc_reference)
     doc_rows = [_row(doc, rec["text"]) for doc, rec in zip(docs, out_docs, strict=True)]
-    graph_of = held_out_graphs(dev.pairs)
+    graph_of = graph_of or held_out_graphs(dev.pairs)
 
     def held_out(
         records: Sequence[dict[str, Any]], outs: Sequence[dict[str, Any]], reference: dict[str, str]
@@ -685,8 +689,10 @@ def main(argv: list[str] | None = None) -> int:
     report(result["match"])
     # each spun paragraph restored from its own original: the ceiling of restoring from sources
     result["restore_from_own_original"] = restore_figures(dev.pairs, clean=dev.clean)
-    result["restore_from_own_original"]["held_out"] = held_out_figures(dev.pairs)
-    result["batch_reference"] = batch_reference_figures(dev, args.fallback_model)
+    # one held-out graph per story, for both figures that restore with it
+    graph_of = held_out_graphs(dev.pairs)
+    result["restore_from_own_original"]["held_out"] = held_out_figures(dev.pairs, graph_of)
+    result["batch_reference"] = batch_reference_figures(dev, args.fallback_model, graph_of)
     report_restore(result)
     write_result(args.out, result)
     print(f"wrote {args.out}")

@@ -164,14 +164,20 @@ def held_out_graphs(pairs: Sequence[dict[str, Any]]) -> Callable[[str], Any]:
     return functools.cache(lambda story: load_graph([tables.table(story)]))
 
 
-def held_out_figures(pairs: Sequence[dict[str, Any]], **options: Any) -> dict[str, Any]:
+def held_out_figures(
+    pairs: Sequence[dict[str, Any]],
+    graph_of: Callable[[str], Any] | None = None,
+    **options: Any,
+) -> dict[str, Any]:
     """Restore each pair from its original with the graph of its story held out (the headline).
 
-    ``options`` as for ``restore_from_source``.
+    ``graph_of`` is :func:`held_out_graphs` of the same pairs, where the caller has built it
+    already (its graphs are learned and loaded once per story); ``options`` as for
+    ``restore_from_source``.
     """
     from restorer.sources.restore import restore_from_source
 
-    graph_of = held_out_graphs(pairs)
+    graph_of = graph_of or held_out_graphs(pairs)
     rows = []
     started = time.perf_counter()
     for pair in pairs:
