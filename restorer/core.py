@@ -53,9 +53,6 @@ _BYTES_ERROR = (
     "restorer works on text (str), not bytes. Decode the bytes first, for example with "
     "data.decode('utf-8'), or use the restorer command line, which decodes files for you."
 )
-#: Restoration passes per segment; a second pass is needed only where a replacement completes
-#: a new spun phrase with its neighbours, a third almost never.
-_MAX_PASSES = 3
 _ARTICLE_SOURCE = Source("render", 0, "a/an", "render: a/an agreement")
 
 
@@ -263,7 +260,7 @@ class Restorer:
 
         A replacement can complete a new spun phrase with its neighbours (``within keeping
         with`` -> ``in keeping with``), so the segment is restored again until nothing changes
-        (at most :data:`_MAX_PASSES` passes) and the passes' edits are merged into edits on the
+        (at most the scorer's ``max_passes``) and the passes' edits are merged into edits on the
         input. With the ``fast`` tier each pass reads the whole segment again, so restoring the
         output once more then changes nothing. A costly scorer (the ``lm`` tier, whose every
         scored slot costs model time) sets ``follow_up_reach``: a later pass then scores only
@@ -274,7 +271,7 @@ class Restorer:
         result = self._restore_pass(text)
         reach = self.scorer.follow_up_reach
         last = result.edits
-        for _ in range(_MAX_PASSES - 1):
+        for _ in range(self.scorer.max_passes - 1):
             if not last:
                 break
             if reach is not None:

@@ -176,6 +176,8 @@ class LMScorer:
     def follow_up_reach(self) -> int | None:
         """0: a later restoration pass scores only the phrases the replacements are part of.
 
+        (By default there is none: ``lm_passes`` is 1.)
+
         Every scored slot costs model time. Re-reading the neighbours of each replacement
         restored a little more on the dev set at the earlier calibration (``lm_coverage`` 0.1,
         spin rate at most 0.6: micro error reduction 0.543, 0.547 and 0.554 for 1, 2 and 4
@@ -184,6 +186,11 @@ class LMScorer:
         At the current calibration 1 and 2 tokens give 0.605 and 0.606 against 0.602.
         """
         return 0
+
+    @property
+    def max_passes(self) -> int:
+        """``lm_passes``: by default one, as restoring reads the segment once."""
+        return self.config.lm_passes
 
     @property
     def lookahead(self) -> int:

@@ -82,6 +82,11 @@ class Score(NamedTuple):
         )
 
 
+#: Restoration passes of a segment in the ``fast`` tier: a second pass is needed only where a
+#: replacement completes a new spun phrase with its neighbours, a third almost never.
+_MAX_PASSES = 3
+
+
 class Scorer(Protocol):
     """What a scorer tier provides: base scores for every candidate of every slot.
 
@@ -95,6 +100,11 @@ class Scorer(Protocol):
     @property
     def follow_up_reach(self) -> int | None:
         """Tokens around a replacement that a later pass scores; None for the whole segment."""
+        ...
+
+    @property
+    def max_passes(self) -> int:
+        """Most restoration passes of a segment (the first included)."""
         ...
 
     @property
@@ -168,6 +178,11 @@ class FrequencyScorer:
     def follow_up_reach(self) -> int | None:
         """None: a later pass reads the whole segment again (scoring is cheap)."""
         return None
+
+    @property
+    def max_passes(self) -> int:
+        """3: a second pass finds the phrases a replacement completes, a third almost never."""
+        return _MAX_PASSES
 
     @property
     def lookahead(self) -> int | None:

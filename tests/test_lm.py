@@ -235,7 +235,7 @@ def test_a_later_pass_scores_only_the_phrases_near_the_replacements() -> None:
         ("came", ("arrived",), 0.01),  # phrases judged and kept
         ("were", ("had been",), 0.01),
     )
-    options = {"spin_rate": 0.5}
+    options = {"spin_rate": 0.5, "lm_passes": 3}
     scorer = scorer_for(**options)
     assert scorer.follow_up_reach == 0
     scored: list[list[str]] = []
@@ -255,6 +255,38 @@ def test_a_later_pass_scores_only_the_phrases_near_the_replacements() -> None:
     # the first pass judged every phrase; the second only the one a replacement is part of
     assert scored[0] == ["Came", "primary", "results", "were", "within keeping with"]
     assert scored[1:] == [["in keeping with"]]
+
+
+def test_the_lm_tier_reads_a_segment_once_unless_asked_for_more_passes() -> None:
+    """One pass by default (``lm_passes``): a chain of rows stops after its first step."""
+    chain = table(
+        ("within keeping with", ("in keeping with",), 0.95),
+        ("in keeping with", ("according to",), 0.95),
+    )
+    text = "Our plans were within keeping with the rules."
+    seen = {}
+    for passes in (1, 2, 3):
+        scorer = scorer_for(spin_rate=0.5, lm_passes=passes)
+        calls: list[int] = []
+        score = scorer.score
+
+        def counting(tokens, slots, reading=None, score=score, calls=calls):  # type: ignore[no-untyped-def]
+            calls.append(len(slots))
+            return score(tokens, slots, reading)
+
+        scorer.score = counting  # type: ignore[method-assign]
+        config = lm_config(spin_rate=0.5, lm_passes=passes)
+        out = Restorer(config, table=chain, scorer=scorer).restore_text(text)
+        seen[passes] = (out, len(calls))
+    assert seen == {
+        1: ("Our plans were in keeping with the rules.", 1),
+        # the second pass follows the chain; the third finds nothing left to change
+        2: ("Our plans were according to the rules.", 2),
+        3: ("Our plans were according to the rules.", 2),
+    }
+    assert RestorerConfig().lm_passes == 1
+    with pytest.raises(ValueError, match="lm_passes"):
+        RestorerConfig(lm_passes=0)
 
 
 def test_a_later_pass_reaches_as_far_as_the_scorer_asks() -> None:
@@ -392,7 +424,7 @@ def test_a_later_pass_reads_only_as_far_as_its_phrases_need() -> None:
         ("in keeping with", ("according to",), 0.95),
         ("came", ("arrived",), 0.01),
     )
-    config = lm_config(spin_rate=0.5)
+    config = lm_config(spin_rate=0.5, lm_passes=3)
     tail = " and the news came later than the rest of it came" * 3
     text = "We were within keeping with the rules" + tail + "."
     outcomes = []
@@ -806,3 +838,4 @@ def test_real_model_reuses_the_last_trunk_and_agrees_with_a_fresh_read() -> None
     for got in (reused, again):
         assert got.trunk[1:] == pytest.approx(plain.trunk[1:], abs=0.05)
         assert got.branches == pytest.approx(plain.branches, abs=0.05)
+
