@@ -839,3 +839,29 @@ def test_real_model_reuses_the_last_trunk_and_agrees_with_a_fresh_read() -> None
         assert got.trunk[1:] == pytest.approx(plain.trunk[1:], abs=0.05)
         assert got.branches == pytest.approx(plain.branches, abs=0.05)
 
+
+def test_the_model_top_tokens_are_the_k_largest_logits_wherever_they_are() -> None:
+    """The floor from the row's first logits never drops a token of the true top k."""
+    np = pytest.importorskip("numpy")
+    from restorer.lm import top_tokens
+
+    rng = np.random.default_rng(7)
+    rows = [rng.normal(size=49_152).astype(np.float32) for _ in range(3)]
+    late = np.full(49_152, -5.0, dtype=np.float32)
+    late[-20:] = np.arange(20, dtype=np.float32)  # every likely token after the sample
+    rows.append(late)
+    tied = np.zeros(49_152, dtype=np.float32)  # everything ties at the floor
+    tied[30_000] = 1.0
+    rows.append(tied)
+    rows.append(rng.normal(size=300).astype(np.float32))  # a row shorter than the sample
+    for row in rows:
+        for k in (1, 10, 50):
+            got = top_tokens(row, 0.0, k)
+            want = sorted(range(row.shape[0]), key=lambda i: -float(row[i]))[:k]
+            assert len(got) == k
+            assert [lp for _t, lp in got] == [float(row[i]) for i in want]
+            assert all(float(row[t]) == lp for t, lp in got)
+            if len(set(row.tolist())) == row.shape[0]:  # no ties: the very same tokens
+                assert [t for t, _lp in got] == want
+    assert [t for t, _lp in top_tokens(late, 0.0, 20)] == list(range(49_151, 49_131, -1))
+    assert top_tokens(late, 0.0, 0) == ()
