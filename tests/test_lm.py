@@ -19,7 +19,7 @@ import helpers
 import pytest
 
 from restorer import PhraseTable, Restorer, RestorerConfig, Row, apply_edits
-from restorer.candidates import Slot, build_lattice
+from restorer.candidates import Slot, build_lattice, span_text
 from restorer.errors import RestorerError
 from restorer.lm import (
     MODEL_ENV,
@@ -89,6 +89,19 @@ def lm_config(**options: object) -> RestorerConfig:
 
 def scorer_for(model: BigramModel | None = None, **options: object) -> LMScorer:
     return LMScorer(lm_config(**options), model=model or BigramModel())
+
+
+def record_scoring(scorer: LMScorer) -> list[tuple[int, list[str]]]:
+    """Make ``scorer`` note each call of ``score``: the tokens read and the slots' text."""
+    calls: list[tuple[int, list[str]]] = []
+    score = scorer.score
+
+    def recording(tokens, slots, reading=None):  # type: ignore[no-untyped-def]
+        calls.append((len(tokens), [span_text(tokens, s.start, s.end) for s in slots]))
+        return score(tokens, slots, reading)
+
+    scorer.score = recording  # type: ignore[method-assign]
+    return calls
 
 
 # -- the scorer with the stand-in ---------------------------------------------------------------
@@ -238,14 +251,7 @@ def test_a_later_pass_scores_only_the_phrases_near_the_replacements() -> None:
     options = {"spin_rate": 0.5, "lm_passes": 3}
     scorer = scorer_for(**options)
     assert scorer.follow_up_reach == 0
-    scored: list[list[str]] = []
-    score = scorer.score
-
-    def recording(tokens, slots, reading=None):  # type: ignore[no-untyped-def]
-        scored.append([" ".join(t.text for t in tokens[s.start : s.end]) for s in slots])
-        return score(tokens, slots, reading)
-
-    scorer.score = recording  # type: ignore[method-assign]
+    calls = record_scoring(scorer)
     restorer = Restorer(lm_config(**options), table=chain, scorer=scorer)
     text = "Came the news that primary results were within keeping with the rules."
     result = restorer.restore_and_explain(text)
@@ -253,6 +259,7 @@ def test_a_later_pass_scores_only_the_phrases_near_the_replacements() -> None:
     assert result.text == "Came the news that main outcomes were according to the rules."
     assert [e.spun for e in result.edits] == ["primary", "results", "within keeping with"]
     # the first pass judged every phrase; the second only the one a replacement is part of
+    scored = [slots for _read, slots in calls]
     assert scored[0] == ["Came", "primary", "results", "were", "within keeping with"]
     assert scored[1:] == [["in keeping with"]]
 
@@ -267,14 +274,7 @@ def test_the_lm_tier_reads_a_segment_once_unless_asked_for_more_passes() -> None
     seen = {}
     for passes in (1, 2, 3):
         scorer = scorer_for(spin_rate=0.5, lm_passes=passes)
-        calls: list[int] = []
-        score = scorer.score
-
-        def counting(tokens, slots, reading=None, score=score, calls=calls):  # type: ignore[no-untyped-def]
-            calls.append(len(slots))
-            return score(tokens, slots, reading)
-
-        scorer.score = counting  # type: ignore[method-assign]
+        calls = record_scoring(scorer)
         config = lm_config(spin_rate=0.5, lm_passes=passes)
         out = Restorer(config, table=chain, scorer=scorer).restore_text(text)
         seen[passes] = (out, len(calls))
@@ -430,15 +430,9 @@ def test_a_later_pass_reads_only_as_far_as_its_phrases_need() -> None:
     outcomes = []
     for cls in (LMScorer, Blind):
         scorer = cls(config, model=BigramModel())
-        read: list[int] = []
-        score = scorer.score
-
-        def recording(tokens, slots, reading=None, score=score, read=read):  # type: ignore[no-untyped-def]
-            read.append(len(tokens))
-            return score(tokens, slots, reading)
-
-        scorer.score = recording  # type: ignore[method-assign]
+        calls = record_scoring(scorer)
         result = Restorer(config, table=chain, scorer=scorer).restore_and_explain(text)
+        read = [n for n, _slots in calls]
         outcomes.append((result.text, [(e.start, e.end, e.score) for e in result.edits], read))
     (text_a, edits_a, read_a), (text_b, edits_b, read_b) = outcomes
     assert text_a == text_b == text.replace("within keeping with", "according to")
