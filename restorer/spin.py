@@ -310,8 +310,10 @@ def _intact_spans(
             continue
         matches = canonicals.lookup(tokens, i, config.max_span_tokens)
         if matches:
-            spans.append((i, i + matches[0].length, matches[0].row.prior))
-            i += matches[0].length
+            length = matches[0].length  # ``said`` is both the ``said`` and the ``say`` row
+            prior = max(m.row.prior for m in matches if m.length == length)
+            spans.append((i, i + length, prior))
+            i += length
         else:
             i += 1
     return spans

@@ -499,9 +499,14 @@ class PhraseTable:
         return found
 
 
-def _match_order(m: Match) -> tuple[int, str, int]:
-    """Longest first, then in table and line order: the order lookup returns matches in."""
-    return (-m.length, m.row.table, m.row.line)
+def _match_order(m: Match) -> tuple[int, str, int, str, tuple[str, ...]]:
+    """Longest first, then in table and line order: the order lookup returns matches in.
+
+    Rows built in memory share a line (0), so their phrases break the tie: a token's forms are
+    a set, whose order changes from one process to the next, and the same text must find its
+    matches in the same order in every run.
+    """
+    return (-m.length, m.row.table, m.row.line, m.row.spun, m.row.canonicals)
 
 
 #: Token texts whose start keys a table memoises before it starts afresh.

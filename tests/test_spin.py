@@ -6,6 +6,10 @@ with no preferences, so the ``lm`` tier decides on its table priors and word fre
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+
 import helpers
 import pytest
 
@@ -13,6 +17,7 @@ from restorer import PhraseTable, Restorer, RestorerConfig, Row
 from restorer.detect import SpinMeter
 from restorer.lm_score import LMScorer
 from restorer.spin import EVIDENCE_CALIBRATION, SpinEvidence
+from restorer.tokenize import tokenize
 
 ROWS = [
     ("mentioned", ("said",), 0.6),
@@ -89,3 +94,42 @@ def test_the_fast_tier_has_no_floor():
 def test_a_negative_weight_is_refused():
     with pytest.raises(ValueError, match="lm_detector_weight"):
         RestorerConfig(lm_detector_weight=-1.0)
+
+
+_INTACT_CODE = """
+from restorer import PhraseTable, Row, RestorerConfig
+from restorer.spin import _canonical_table, _intact_spans
+from restorer.tokenize import tokenize
+rows = [Row("mentioned", ("said",), 0.6, "t", table="t", line=1),
+        Row("state", ("say",), 0.3, "t", table="t", line=2)]
+table = PhraseTable(rows, name="t")
+tokens = tokenize("She said it again.")
+print(_intact_spans(tokens, _canonical_table(table), RestorerConfig()))
+"""
+
+
+def test_an_intact_word_weighs_the_same_in_every_process() -> None:
+    """``said`` is both the ``said`` original and a form of ``say``: the higher prior counts.
+
+    Which of the two rows a lookup found first once followed the order of a set of strings,
+    which Python shuffles per process (``PYTHONHASHSEED``), so the same document got a
+    different spin score, and the cascade a different tier, from one run to the next.
+    """
+    seen = set()
+    for seed in ("0", "1", "2", "3", "4", "5"):
+        env = {**os.environ, "PYTHONHASHSEED": seed}
+        out = subprocess.run(
+            [sys.executable, "-c", _INTACT_CODE], env=env, capture_output=True, text=True
+        )
+        assert out.returncode == 0, out.stderr
+        seen.add(out.stdout.strip())
+    assert seen == {"[(1, 2, 0.6)]"}
+
+
+def test_rows_built_in_memory_match_in_the_order_of_their_phrases() -> None:
+    """Rows sharing a table and a line (0) come back by phrase, not by a set's order."""
+    rows = [Row(spun, ("x",), 0.5, "t", table="t") for spun in ("say", "said")]
+    tokens = tokenize("said")
+    for order in (rows, rows[::-1]):
+        matches = PhraseTable(order, name="t").lookup(tokens, 0)
+        assert [m.row.spun for m in matches] == ["said", "say"]
