@@ -22,7 +22,8 @@ Usage::
     .venv/bin/python benchmarks/calibrate_lm.py --fill-only   # just compute the LM scores
     .venv/bin/python benchmarks/calibrate_lm.py --final       # quality-lm.json at the defaults
     .venv/bin/python benchmarks/calibrate_lm.py --point lm_propose_top=50 --point ...
-        # chosen points off the grid, held out, beside the defaults (calibration-lm-points.json)
+        # chosen points off the grid, held out, beside the defaults (calibration-lm-points.json;
+        # --out PATH keeps another direction's points apart)
     .venv/bin/python benchmarks/calibrate_lm.py --grid evidence-top
         # a direction's own grid, chosen by the same rule (calibration-lm-evidence-top.json);
         # it sets no default: the main grid does
@@ -234,7 +235,7 @@ def choose(points: list[dict[str, Any]], grid: dict[str, list[Any]]) -> dict[str
     )
 
 
-def measure_points(extra: list[dict[str, Any]]) -> None:
+def measure_points(extra: list[dict[str, Any]], out: Path = POINTS_OUT) -> None:
     """Measure the defaults and each of ``extra``, held out, and write them side by side.
 
     For trying a direction off the grid before it earns an axis: the figures are the
@@ -265,9 +266,9 @@ def measure_points(extra: list[dict[str, Any]]) -> None:
         )
         print(json.dumps(rows[-1]), file=sys.stderr)
     write_result(
-        POINTS_OUT,
+        out,
         {
-            "benchmark": "calibration-lm-points",
+            "benchmark": out.stem,
             "date": utc_now(),
             "note": "held out (run_quality.py --model lm --loso --documents, memoised LM); the "
             "first point is the defaults; nothing here is chosen",
@@ -296,7 +297,14 @@ def main() -> None:
         default=[],
         metavar="NAME=VALUE[,NAME=VALUE...]",
         help="measure this point (options off the grid) held out beside the defaults, and "
-        "write results/calibration-lm-points.json; nothing is chosen",
+        "write results/calibration-lm-points.json (or --out); nothing is chosen",
+    )
+    parser.add_argument(
+        "--out",
+        type=Path,
+        default=None,
+        help="with --point or --grid: where to write, so that one direction's points do not "
+        "replace another's",
     )
     parser.add_argument(
         "--grid",
@@ -307,9 +315,9 @@ def main() -> None:
     )
     args = parser.parse_args()
     grid = EXTRA_GRIDS[args.grid] if args.grid else GRID
-    out = RESULTS / f"calibration-lm-{args.grid}.json" if args.grid else OUT
+    out = args.out or (RESULTS / f"calibration-lm-{args.grid}.json" if args.grid else OUT)
     if args.point:
-        measure_points([parse_options(p.split(",")) for p in args.point])
+        measure_points([parse_options(p.split(",")) for p in args.point], args.out or POINTS_OUT)
         return
     if args.reuse:
         saved = json.loads(out.read_text())
