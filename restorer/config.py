@@ -147,12 +147,13 @@ class RestorerConfig:
             finds likely at a word and that the synonym graph (the optional thesaurus and
             the tables) links to the word written (see :mod:`restorer.propose`).
         lm_propose_top: ``lm`` tier: how many of the model's likeliest tokens at each word are
-            kept as possible proposals. Calibrated: 10 (every fold). At 50, with every
-            proposal counted as evidence of spinning, the model's looser proposals edit clean
-            text at every grid point (a clean news paragraph read as spun at rate 0.99); with
-            only the first ``lm_propose_evidence_top`` counted, 50 is safe and 23 of 25 folds
-            choose it, but held out it restores less (documents 0.350 against 0.353) and
-            scores more candidates, so 10 is kept.
+            kept as possible proposals. Calibrated with the link priors: 50 (every fold of
+            ``calibrate_lm.py --grid link-rank``). With every proposal counted as evidence of
+            spinning, 50 edits clean text at every grid point (a clean news paragraph read as
+            spun at rate 0.99): only the first ``lm_propose_evidence_top`` count. With one
+            prior for every link it restored less held out than 10 (documents 0.350 against
+            0.353); with the prior falling by the link's place in the thesaurus list
+            (``lm_link_rank_decay``) more (0.362 against 0.355).
         lm_propose_max: ``lm`` tier: most proposals per word (the likeliest linked ones).
         lm_propose_min_gain: ``lm`` tier: how many nats likelier than the word written (given
             the text before it) a word must be to be proposed.
@@ -160,7 +161,16 @@ class RestorerConfig:
         lm_propose_window: ``lm`` tier: ``lm_window`` for spans only the model proposes
             candidates for (fewer tokens read after each: cheaper).
         lm_link_prior: ``lm`` tier: prior of a proposal that is a thesaurus synonym of the
-            word written. Calibrated.
+            word written, at the first place of its list (a row of the tables in use is
+            first). Calibrated: 0.02 with ``lm_link_rank_decay`` 2; at 0.02 for every place
+            precision fell to 0.75 and held-out paragraphs to 0.265.
+        lm_link_rank_decay: ``lm`` tier: how a direct link's prior falls with the proposal's
+            place among the originals the thesaurus lists for the word written: the prior is
+            ``lm_link_prior`` x place ** -decay (0: the same prior at every place). A spinner
+            picks from the top of the list: of the model's proposals on the dev set, 36 % of
+            those listed first (or rows of the tables) were the original, 1 to 5 % of those
+            listed 2nd to 10th (``benchmarks/results/link-rank.json``). Calibrated: 2 (every
+            fold).
         lm_two_hop_prior: ``lm`` tier: prior of a proposal that is a synonym of a synonym; 0
             (the default) proposes none. On the dev set such proposals were almost never the
             original: of those the model found likely, 386 would have helped and 5,984 hurt.
@@ -173,10 +183,9 @@ class RestorerConfig:
         lm_propose_evidence_top: ``lm`` tier: only proposals among the model's first this
             many choices count as evidence of spinning (0: all of ``lm_propose_top``); the
             others are still restored where the rest of the evidence says the text is spun.
-            At the default ``lm_propose_top`` (10) every proposal counts; it is what keeps a
-            wider list from editing clean text (at 50 and the shipped constants, no clean
-            edit on the clean sets of ``benchmarks/``, where counting all 50 edited some at
-            every grid point).
+            It is what keeps the default list of 50 from editing clean text (no clean edit
+            on the clean sets of ``benchmarks/``, where counting all 50 edited some at every
+            grid point).
         lm_detector_weight: ``lm`` tier: its spin rate is at least this many times the
             detector's spin score of the segment (:mod:`restorer.spin`: the ``fast`` tier's
             evidence, with the intact words a spinner would have touched counted against it),
@@ -226,12 +235,13 @@ class RestorerConfig:
     cascade_gate: float = 0.038
     lm_spin_robust: bool = True
     lm_propose: bool = True
-    lm_propose_top: int = 10
+    lm_propose_top: int = 50
     lm_propose_max: int = 1
     lm_propose_min_gain: float = 3.0
     lm_propose_span: int = 2
     lm_propose_window: int = 2
-    lm_link_prior: float = 0.002
+    lm_link_prior: float = 0.02
+    lm_link_rank_decay: float = 2.0
     lm_two_hop_prior: float = 0.0
     lm_lemma_prior: float = 0.0
     lm_propose_evidence_offset: float = 4.0
@@ -264,6 +274,10 @@ class RestorerConfig:
             raise ValueError("lm_propose_span must be between 1 and 4")
         if not 0.0 < self.lm_link_prior < 1.0:
             raise ValueError(f"lm_link_prior must be between 0 and 1, not {self.lm_link_prior!r}")
+        if not 0.0 <= self.lm_link_rank_decay <= 4.0:
+            raise ValueError(
+                f"lm_link_rank_decay must be between 0 and 4, not {self.lm_link_rank_decay!r}"
+            )
         for name in ("lm_two_hop_prior", "lm_lemma_prior"):
             if not 0.0 <= getattr(self, name) < 1.0:
                 raise ValueError(f"{name} must be in [0, 1), not {getattr(self, name)!r}")

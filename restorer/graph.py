@@ -150,6 +150,37 @@ class SynonymGraph:
         # a neighbour's neighbours may reach an inflected form the other side lists
         return None
 
+    def rank(self, written: str, original: str) -> int | None:
+        """Return where ``original`` stands among the listed originals of ``written`` (1: first).
+
+        The thesaurus lists a phrase's originals likeliest first (by link strength and word
+        frequency, ``data/build_thesaurus.py``); a spinner picks from the top of its list far
+        more often than from the bottom. A row of the tables in use is a swap seen in spun
+        text: first. Lemma-aware like :meth:`link`; where ``written`` does not list
+        ``original``, its place in the other direction's list; None when neither lists the
+        other directly.
+
+        >>> g = SynonymGraph({"mention": "note|say", "say": "mention"})
+        >>> g.rank("mentioned", "said"), g.rank("said", "mentioned"), g.rank("said", "noted")
+        (2, 1, None)
+        """
+        w, o = _normal(written), _normal(original)
+        pairs = ((phrase_forms(w), phrase_forms(o)), (phrase_forms(o), phrase_forms(w)))
+        for forms, targets in pairs:
+            for form in forms:
+                if not targets.isdisjoint(self._edges.get(form, "").split("|")):
+                    return 1
+        for forms, targets in pairs:
+            places = [
+                i
+                for form in forms
+                for i, x in enumerate(self._base.get(form, "").split("|"), start=1)
+                if x in targets
+            ]
+            if places:
+                return min(places)
+        return None
+
 
 def _read_edges(path: Path) -> dict[str, str]:
     """Read a table file's spun -> canonical columns without building its rows.

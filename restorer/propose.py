@@ -17,7 +17,9 @@ What keeps this from rewriting clean prose, where a likelier synonym is always a
 * only words the model finds at least ``lm_propose_min_gain`` nats likelier than the word
   written, among its ``lm_propose_top`` best, and at most ``lm_propose_max`` per word;
 * a link-dependent prior (``lm_link_prior``, ``lm_two_hop_prior``, ``lm_lemma_prior``), low
-  enough that the model's preference alone rarely outweighs it;
+  enough that the model's preference alone rarely outweighs it, and for a direct link falling
+  with its place in the thesaurus's list (``lm_link_rank_decay``): a spinner takes the first
+  synonyms its thesaurus offers far more often than the twentieth;
 * the spin rate: proposals count as evidence of spinning only beyond
   ``lm_propose_evidence_offset`` nats of the model's preference, and only among the model's
   first ``lm_propose_evidence_top`` choices, so a clean document keeps the low rate its tables
@@ -143,11 +145,16 @@ class ModelProposer:
                 prior = self._priors[link] if link is not None else 0.0
                 if prior <= 0.0:
                     continue
+                why = f"model: {_LINK_NAMES[link]}"  # type: ignore[index]
+                place = self.graph.rank(spun, text) if link is Link.DIRECT else None
+                if place is not None and cfg.lm_link_rank_decay:
+                    prior *= place**-cfg.lm_link_rank_decay
+                    why += f" (listed {_ordinal(place)})"
                 row = Row(
                     spun.lower(),
                     (text,),
                     prior,
-                    f"model: {_LINK_NAMES[link]}, the model's {_ordinal(rank)} choice",  # type: ignore[index]
+                    f"{why}, the model's {_ordinal(rank)} choice",
                     table=PROPOSAL_TABLE,
                 )
                 out.append(Candidate(text, row, False, rank))

@@ -112,6 +112,16 @@ def test_table_rows_link_both_ways() -> None:
     assert graph.link("says", "mentions") is Link.DIRECT
 
 
+def test_a_link_ranks_by_its_place_in_the_thesaurus_list_and_table_rows_first() -> None:
+    graph = SynonymGraph(GRAPH)
+    assert [graph.rank("road", w) for w in ("street", "way", "route")] == [1, 2, 3]
+    assert graph.rank("Roads", "routes") == 3  # lemma-aware
+    assert graph.rank("avenue", "street") == 2  # listed the other way only: street's list
+    assert graph.rank("road", "clock") is None
+    graph.add_rows(PhraseTable([Row("road", ("route",), 0.5, "t")]))
+    assert graph.rank("road", "route") == 1  # a swap seen in spun text
+
+
 # -- the proposer -------------------------------------------------------------------------------
 
 
@@ -169,6 +179,21 @@ def test_a_proposal_must_fit_the_written_words_inflection() -> None:
     assert found("They seasoned it well.") == []
     assert found("They mentioned it well.") == [["said"]]
     assert found("The two firms merged.") == [["companies"]]
+
+
+def test_a_proposal_listed_lower_in_the_thesaurus_gets_a_lower_prior() -> None:
+    def priors(decay: float) -> dict[str, float]:
+        cfg = config(lm_propose_min_gain=3.0, lm_link_rank_decay=decay)
+        tokens = tokenize("It fell on Wall Road today.")
+        reading = LMScorer(cfg, model=model()).read(tokens)
+        (slot,) = ModelProposer(SynonymGraph(GRAPH), cfg).propose(tokens, reading)
+        return {c.text: c.row.prior for c in slot.candidates}
+
+    assert priors(0.0) == {"street": 0.3, "way": 0.3}
+    assert priors(1.0) == {"street": 0.3, "way": 0.15}  # "way" is road's 2nd listed original
+    assert priors(2.0) == {"street": 0.3, "way": 0.075}
+    with pytest.raises(ValueError, match="lm_link_rank_decay"):
+        config(lm_link_rank_decay=-1.0)
 
 
 # -- restoring with proposals --------------------------------------------------------------------

@@ -165,3 +165,37 @@ def test_main_measures_a_thesaurus_file_given(rr, tmp_path):
     assert ("invoice", "bill") not in misses  # the given table's row covers it
     assert ("cross", "pass") in misses
     assert result["thesaurus_file"] == str(table)
+
+
+# -- benchmarks/run_link_rank.py: proposals by their place in the thesaurus list ---------------
+
+
+@pytest.fixture(scope="module")
+def lr(rr):  # loads after run_recall, which it imports
+    path = SCRIPT.with_name("run_link_rank.py")
+    spec = importlib.util.spec_from_file_location("run_link_rank", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_link_rank_buckets_cover_every_place_once(lr):
+    places = {p: lr.bucket(p) for p in range(1, 40)}
+    assert [places[p] for p in (1, 5, 6, 10, 11, 20, 21, 39)] == [
+        "1",
+        "5",
+        "6-10",
+        "6-10",
+        "11-20",
+        "11-20",
+        "21+",
+        "21+",
+    ]
+    assert set(places.values()) == set(lr.BUCKETS)
+
+
+def test_link_rank_skips_without_a_devset(lr, tmp_path, capsys):
+    out = tmp_path / "r.json"
+    assert lr.main(["--devset", str(tmp_path / "none"), "--out", str(out)]) == 0
+    assert "skipping" in capsys.readouterr().err
+    assert not out.exists()
