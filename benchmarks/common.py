@@ -495,11 +495,17 @@ def grid_neighbours(
     grid: dict[str, list[Any]],
     axes: Iterable[str],
 ) -> list[dict[str, Any]]:
-    """The measured points one grid step away from ``point`` along each of ``axes``."""
+    """The measured points one grid step away from ``point`` along each of ``axes``.
+
+    An axis the grid does not span (a direction's own grid that holds it at its shipped value)
+    has no neighbours.
+    """
     names = list(grid)
     index = {tuple(p["options"][n] for n in names): p for p in points}
     out = []
     for name in axes:
+        if name not in grid:
+            continue
         k = names.index(name)
         axis = grid[name]
         i = axis.index(point["options"][name])

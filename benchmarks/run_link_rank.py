@@ -78,14 +78,13 @@ def main(argv: list[str] | None = None) -> int:
     tables = StoryTables(pairs, tuned)
     config = RestorerConfig(model="lm", default_table=False).with_options(**options)
     counts: dict[str, Counter[str]] = {b: Counter() for b in BUCKETS}
-    restorers: dict[str, Any] = {}
+    restorer: Any = None
+    current = None
     started = time.perf_counter()
     for rec in pairs:
         story = story_of(rec["id"])
-        if story not in restorers:
-            restorers.clear()
-            restorers[story] = Restorer(config, table=tables.table(story))
-        restorer = restorers[story]
+        if story != current:  # the pairs come story by story
+            restorer, current = Restorer(config, table=tables.table(story)), story
         graph = restorer.proposer.graph
         for text, truth in ((rec["spun"], rec["original"]), (rec["original"], None)):
             swapped: dict[tuple[int, int], str] = {}

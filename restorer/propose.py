@@ -146,10 +146,11 @@ class ModelProposer:
                 if prior <= 0.0:
                     continue
                 why = f"model: {_LINK_NAMES[link]}"  # type: ignore[index]
-                place = self.graph.rank(spun, text) if link is Link.DIRECT else None
-                if place is not None and cfg.lm_link_rank_decay:
-                    prior *= place**-cfg.lm_link_rank_decay
-                    why += f" (listed {_ordinal(place)})"
+                if link is Link.DIRECT and cfg.lm_link_rank_decay:
+                    place = self.graph.rank(spun, text)
+                    if place is not None:
+                        prior *= place**-cfg.lm_link_rank_decay
+                        why += f" (listed {_ordinal(place)})"
                 row = Row(
                     spun.lower(),
                     (text,),

@@ -162,6 +162,19 @@ def test_loso_respects_damaged_neighbours(common: Any) -> None:
     assert set(map(str, out["chosen_by_story"].values())) == {str({"k": "mild"})}
 
 
+def test_an_axis_the_grid_does_not_span_has_no_neighbours(common: Any) -> None:
+    # a direction's own grid holds the spin-rate axes at their shipped values: naming them as
+    # margin axes must neither crash nor find neighbours; the grid's own axis still counts
+    points = _toy_points({"wild": ["dev-clean-news-001"]})
+    bold = next(p for p in points if p["options"]["k"] == "bold")
+    assert common.grid_neighbours(bold, points, _TOY_GRID, ["coverage"]) == []
+    assert common.grid_neighbours(bold, points, _TOY_GRID, ["coverage", "k"]) != []
+    out = common.choose_loso(
+        points, _TOY_GRID, ["coverage", "k"], max_damage=0.0, max_neighbour_damage=0.5
+    )
+    assert set(map(str, out["chosen_by_story"].values())) == {str({"k": "mild"})}
+
+
 def test_loso_can_choose_on_documents_and_reports_both(common: Any) -> None:
     # documents favour "mild" everywhere; paragraphs as in the toy above favour "bold" on b, c
     points = _toy_points({"wild": ["dev-clean-news-001"]})
