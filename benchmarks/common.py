@@ -118,12 +118,26 @@ def lm_skip_reason(devset: Path = DEFAULT_DEVSET) -> str | None:
 
 
 def write_result(path: Path, result: dict[str, Any]) -> None:
-    """Write a result JSON: sorted keys, two-space indent, a final newline, folders made."""
+    """Write a result JSON: sorted keys, two-space indent, a final newline, folders made.
+
+    Infinite and NaN floats (an option such as ``lm_prune_slack=inf``) are written as the
+    strings ``"inf"``, ``"-inf"`` and ``"nan"``: the file stays strict JSON that any reader
+    takes, and ``parse_value`` reads the same words back as options.
+    """
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(
-        json.dumps(result, indent=2, sort_keys=True, default=json_default) + "\n",
-        encoding="utf-8",
-    )
+    text = json.dumps(_finite(result), indent=2, sort_keys=True, default=json_default)
+    path.write_text(text + "\n", encoding="utf-8")
+
+
+def _finite(value: Any) -> Any:
+    """``value`` with every non-finite float (in dicts, lists and tuples) as a string."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return str(value)
+    if isinstance(value, dict):
+        return {k: _finite(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_finite(v) for v in value]
+    return value
 
 
 def json_default(value: Any) -> Any:

@@ -9,7 +9,9 @@ and interleaved over several rounds (the machine is shared, so each figure is th
   target is ``lm`` time <= 3x the floor (we compare with the cheaper pass, without logits);
 * ``lm``: ``Restorer(model="lm").restore_and_explain`` on each paragraph: the whole pipeline,
   tokenizing, tables, scoring, decoding and rendering included;
-* ``fast``: the same with the fast tier, for reference.
+* ``fast``: the same with the fast tier, for reference;
+* ``lm_versus`` (with ``--versus NAME=VALUE``): the ``lm`` tier with other options, in the same
+  rounds, so a speed change is measured against a baseline on the same machine at the same time.
 
 Also words/s (whitespace words), the tokens the model decoded for the trunk and for the branches
 (candidates with their right context), and the start time of a fresh process up to its first
@@ -19,7 +21,7 @@ first restore in a fresh process is given for comparison).
 
 Usage::
 
-    .venv/bin/python benchmarks/run_speed.py [--rounds 3]
+    .venv/bin/python benchmarks/run_speed.py [--rounds 3] [--versus NAME=VALUE ...]
 """
 
 from __future__ import annotations
@@ -45,6 +47,7 @@ from common import (
 )
 
 OUT = RESULTS / "speed-lm.json"
+TREE = ("trunk", "branch")  # the model.decoded counters that are tokens
 START_CODE = """
 import json, sys, time
 t0 = time.perf_counter()
@@ -81,6 +84,13 @@ def main() -> int:
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--out", type=Path, default=OUT)
     parser.add_argument("--option", action="append", default=[], metavar="NAME=VALUE")
+    parser.add_argument(
+        "--versus",
+        action="append",
+        default=[],
+        metavar="NAME=VALUE",
+        help="also time the lm tier with these options in every round (lm_versus)",
+    )
     args = parser.parse_args()
     reason = lm_skip_reason()
     if reason is not None:
@@ -90,6 +100,7 @@ def main() -> int:
     from restorer.lm import START_TOKEN, load_model
 
     options = parse_options(args.option)
+    versus = parse_options(args.versus)
     starts = [start_time("lm"), start_time("lm"), start_time("fast")]
     texts = spun_paragraphs()
     words = sum(len(t.split()) for t in texts)
@@ -98,7 +109,8 @@ def main() -> int:
     tokens = sum(len(s) - 1 for s in seqs)
     lm = Restorer(RestorerConfig(model="lm").with_options(**options))
     fast = Restorer(RestorerConfig(model="fast"))
-    for r in (lm, fast):  # warm-up: tables, spaCy, inflection, the model
+    other = Restorer(RestorerConfig(model="lm").with_options(**options, **versus))
+    for r in (lm, fast, other):  # warm-up: tables, spaCy, inflection, the model
         r.restore_and_explain(WARM_UP)
 
     def forward_bare() -> None:
@@ -110,12 +122,16 @@ def main() -> int:
             model.score_tree(ids, [], list(range(1, len(ids))))
 
     decoded: dict[str, int] = {}
+    decoded_versus: dict[str, int] = {}
 
-    def lm_mode() -> None:
+    def restore_all(restorer: Restorer, counts: dict[str, int]) -> None:
         before = dict(model.decoded)
         for t in texts:
-            lm.restore_and_explain(t)
-        decoded.update({k: model.decoded[k] - before[k] for k in before})
+            restorer.restore_and_explain(t)
+        counts.update({k: model.decoded[k] - before[k] for k in before})
+
+    def lm_mode() -> None:
+        restore_all(lm, decoded)
 
     def fast_mode() -> None:
         for t in texts:
@@ -124,6 +140,9 @@ def main() -> int:
     timings: dict[str, list[float]] = {"forward": [], "forward_logits": [], "lm": [], "fast": []}
     runs = {"forward": forward_bare, "forward_logits": forward_logits, "lm": lm_mode}
     runs["fast"] = fast_mode
+    if versus:
+        timings["lm_versus"] = []
+        runs["lm_versus"] = lambda: restore_all(other, decoded_versus)
     for round_ in range(args.rounds):
         for name, fn in runs.items():
             t0 = time.perf_counter()
@@ -158,6 +177,20 @@ def main() -> int:
         "pipeline's own first use (spaCy, tables, inflection), which the fast tier pays too",
         "targets": {"lm_over_forward": 3.0, "second_start_seconds": 3.0},
     }
+    if versus:
+        ratios_versus = [
+            v / fw for v, fw in zip(timings["lm_versus"], timings["forward"], strict=True)
+        ]
+        result["versus"] = {
+            "options": versus,
+            "lm_over_forward": best["lm_versus"] / best["forward"],
+            "lm_over_forward_per_round": ratios_versus,
+            "over_lm_per_round": [
+                v / t for v, t in zip(timings["lm_versus"], timings["lm"], strict=True)
+            ],
+            "lm_decoded_tokens": decoded_versus,
+            "lm_decoded_over_text_tokens": sum(decoded_versus.get(k, 0) for k in TREE) / tokens,
+        }
     write_result(args.out, result)
     print(
         f"lm {best['lm']:.2f}s vs forward {best['forward']:.2f}s = "
@@ -167,6 +200,11 @@ def main() -> int:
         f"decoded/text tokens {result['lm_decoded_over_text_tokens']:.2f}; "
         f"second start {result['second_start_seconds']:.2f}s"
     )
+    if versus:
+        print(
+            f"versus {versus}: {result['versus']['lm_over_forward']:.2f}x the forward pass; "
+            f"decoded/text tokens {result['versus']['lm_decoded_over_text_tokens']:.2f}"
+        )
     print(f"wrote {args.out}")
     return 0
 

@@ -58,12 +58,17 @@ class Reading(NamedTuple):
             the text before it, as ``(text, log probability)``, most likely first; the text
             carries the token's leading space where it has one.
         written: for each token, the log probability of its own model tokens there.
+        first: ``(trunk position, model token) -> log probability`` of that token at that
+            position given the text before it, for the first tokens of the tables'
+            candidates and the model's most likely tokens: what a candidate gains from the
+            left context alone (see :meth:`~restorer.lm_score.LMScorer.score`).
     """
 
     trunk: tuple[int, ...]
     starts: tuple[int, ...]
     top: dict[int, tuple[tuple[str, float], ...]]
     written: list[float]
+    first: dict[tuple[int, int], float]
 
 
 def _is_word(token: Token) -> bool:

@@ -267,3 +267,16 @@ def test_every_lm_grid_point_is_a_valid_configuration() -> None:
             for options in module.grid_points(grid):
                 RestorerConfig(**options)
         assert set(module.MARGIN_AXES) <= set(module.GRID)
+
+
+def test_a_result_with_an_infinite_option_is_strict_json(common: Any, tmp_path: Path) -> None:
+    import json
+    import math
+
+    out = tmp_path / "r.json"
+    common.write_result(out, {"points": [{"options": {"lm_prune_slack": math.inf}}], "x": 0.5})
+    text = out.read_text(encoding="utf-8")
+    assert "Infinity" not in text
+    data = json.loads(text, parse_constant=lambda name: pytest.fail(f"non-JSON {name}"))
+    assert data == {"points": [{"options": {"lm_prune_slack": "inf"}}], "x": 0.5}
+    assert common.parse_value(data["points"][0]["options"]["lm_prune_slack"]) == math.inf
