@@ -168,8 +168,7 @@ def main() -> int:
         "words_per_s": {k: words / v for k, v in best.items()},
         "tokens_per_s_forward": tokens / best["forward"],
         "lm_decoded_tokens": decoded,
-        "lm_decoded_over_text_tokens": (decoded.get("trunk", 0) + decoded.get("branch", 0))
-        / tokens,
+        "lm_decoded_over_text_tokens": sum(decoded.get(k, 0) for k in TREE) / tokens,
         "start": {"lm_first": starts[0], "lm_second": starts[1], "fast": starts[2]},
         "second_start_seconds": starts[1]["model_ready_seconds"],
         "second_start_note": "model_ready_seconds: a fresh process importing restorer and "

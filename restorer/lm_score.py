@@ -272,10 +272,10 @@ class LMScorer:
         if not slots:
             return []
         cfg = self.config
+        spun_texts = [span_text(tokens, slot.start, slot.end) for slot in slots]
         parts: list[list[tuple[float, float, float]]] = []  # (prior, lemma, frequency)
-        for slot in slots:
+        for slot, spun_text in zip(slots, spun_texts, strict=True):
             name = looks_like_name(tokens, slot.start, slot.end)
-            spun_text = span_text(tokens, slot.start, slot.end)
             spun_zipf = mean_zipf(spun_text) if cfg.lm_freq_weight else 0.0
             row_parts = []
             for cand in slot.candidates:
@@ -293,8 +293,7 @@ class LMScorer:
         floors = self._hopeless_below(parts) if reading is not None else None
         contexts = self._contexts(tokens, slots, reading, floors)
         out: list[list[Score]] = []
-        for k, slot in enumerate(slots):
-            spun_text = span_text(tokens, slot.start, slot.end)
+        for k, (slot, spun_text) in enumerate(zip(slots, spun_texts, strict=True)):
             scores = []
             for c, cand in enumerate(slot.candidates):
                 prior, lemma, frequency = parts[k][c]
